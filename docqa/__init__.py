@@ -1,0 +1,3 @@
+"""docqa: bilingual document-grounded question answering with exact citations."""
+
+__version__ = "0.1.0"

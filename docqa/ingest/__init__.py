@@ -1,0 +1,1 @@
+"""Ingest: load source files, chunk them, embed the chunks."""
