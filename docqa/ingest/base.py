@@ -43,3 +43,18 @@ class Document:
             if page.start <= offset < page.end:
                 return page.number
         return self.pages[-1].number if self.pages else None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: `document.text[start:end]`, made of the document's sentences [first, stop)."""
+
+    doc_id: str
+    start: int
+    end: int
+    first: int
+    stop: int
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}:{self.start}-{self.end}"

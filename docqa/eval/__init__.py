@@ -1,0 +1,1 @@
+"""Evaluation: question sets, metrics, and the quality gate."""

@@ -1,0 +1,80 @@
+"""BM25 over chunks, one index per language, with Snowball stemming and accent folding."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
+
+from docqa.text.normalize import fold
+
+_STEMMERS = {"es": "spanish", "en": "english"}
+_STOPWORDS = {"es": STOPWORDS_SPANISH, "en": STOPWORDS_EN}
+
+
+@lru_cache(maxsize=2)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_STEMMERS[lang])
+
+
+@lru_cache(maxsize=2)
+def _stopwords(lang: str) -> list[str]:
+    # Text is folded before tokenising, so the stopword list must be folded the same way.
+    return sorted({fold(w) for w in _STOPWORDS[lang]})
+
+
+def tokenize(texts: list[str], lang: str) -> list[list[str]]:
+    return bm25s.tokenize(
+        [fold(t) for t in texts],
+        stopwords=_stopwords(lang),
+        stemmer=_stemmer(lang).stemWords,
+        return_ids=False,
+        show_progress=False,
+    )
+
+
+class LexicalIndex:
+    """BM25 for the chunks of one language; `rows` maps its entries back to chunk rows."""
+
+    def __init__(self, lang: str, retriever: bm25s.BM25 | None, rows: np.ndarray) -> None:
+        self.lang = lang
+        self.retriever = retriever
+        self.rows = rows
+
+    @classmethod
+    def build(cls, lang: str, texts: list[str], rows: np.ndarray) -> "LexicalIndex":
+        if not texts:
+            return cls(lang, None, rows)
+        retriever = bm25s.BM25()
+        retriever.index(tokenize(texts, lang), show_progress=False)
+        return cls(lang, retriever, rows)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True)
+        np.save(directory / "rows.npy", self.rows)
+        if self.retriever is not None:
+            self.retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, lang: str, directory: Path) -> "LexicalIndex":
+        rows = np.load(directory / "rows.npy")
+        retriever = None
+        if len(rows):
+            retriever = bm25s.BM25.load(str(directory), show_progress=False, mmap=False)
+        return cls(lang, retriever, rows)
+
+    def search(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk rows, scores) of the best k chunks with a non-zero score."""
+        tokens = tokenize([question], self.lang)
+        if self.retriever is None or not tokens[0]:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        # Terms unseen at indexing carry no score; bm25s rejects them, so drop them first.
+        known = [t for t in tokens[0] if t in self.retriever.vocab_dict]
+        if not known:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        k = min(k, len(self.rows))
+        ids, scores = self.retriever.retrieve([known], k=k, show_progress=False, n_threads=1)
+        keep = scores[0] > 0
+        return self.rows[ids[0][keep]], scores[0][keep]

@@ -1,0 +1,172 @@
+"""Hybrid search over one loaded build: fused dense + BM25 ranking, dedup, answer sentence."""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from docqa.config import Settings
+from docqa.embed.base import Embedder
+from docqa.embed.registry import get_embedder
+from docqa.index import store
+from docqa.index.dense import DenseIndex
+from docqa.index.results import Answer, Citation, Passage, SearchResult
+from docqa.text.language import detect_language
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    """How the retrievers' scores are combined; every field is judged by `docqa eval`."""
+
+    dense_weight: float = 1.0
+    bm25_weight: float = 0.5
+    sentence_weight: float = 1.0
+    # Two passages this similar (cosine) say the same thing: only the better one is shown.
+    duplicate_cosine: float = 0.93
+    # The answer is withheld when the best sentence's mean raw cosine is below this.
+    min_confidence: float = 0.0
+
+
+def _zscores(scores: np.ndarray) -> np.ndarray:
+    if len(scores) < 2:
+        return np.zeros_like(scores)
+    std = float(scores.std())
+    return (scores - scores.mean()) / (std if std > 1e-6 else 1.0)
+
+
+class Searcher:
+    """Answers questions from one immutable index build; safe to share between threads."""
+
+    def __init__(
+        self, build_dir: Path, settings: Settings, params: RankingParams | None = None
+    ) -> None:
+        self.settings = settings
+        self.params = params or RankingParams()
+        self.data = store.read_build(build_dir)
+        self.version = self.data.manifest["build_id"]
+        self.embedders: list[Embedder] = [
+            get_embedder(e["name"], settings) for e in self.data.manifest["embedders"]
+        ]
+        for embedder, recorded in zip(self.embedders, self.data.manifest["embedders"], strict=True):
+            if embedder.model_id != recorded["model_id"]:
+                raise store.IndexNotFoundError(
+                    f"the index was built with {recorded['model_id']}, this process loads "
+                    f"{embedder.model_id}: run `docqa ingest` to rebuild it"
+                )
+        exact_max = settings.exact_search_max_chunks
+        self.chunk_index = {
+            name: DenseIndex(vectors, exact_max)
+            for name, vectors in self.data.chunk_vectors.items()
+        }
+        self.sentence_index = {
+            name: DenseIndex(vectors, exact_max)
+            for name, vectors in self.data.sentence_vectors.items()
+        }
+        # Which chunks each sentence belongs to, to lift sentence scores to chunks.
+        self._sentence_chunks = self._chunks_by_sentence()
+
+    def _chunks_by_sentence(self) -> list[list[int]]:
+        owners: list[list[int]] = [[] for _ in range(len(self.data.sentences))]
+        for row, chunk in enumerate(self.data.chunks):
+            for sentence in range(chunk[store.CHUNK_FIRST], chunk[store.CHUNK_STOP]):
+                owners[sentence].append(row)
+        return owners
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.data.chunks)
+
+    def _citation(self, doc_index: int, start: int, end: int) -> Citation:
+        doc = self.data.documents[doc_index]
+        return Citation(doc.doc_id, doc.title, doc.source, doc.page_at(start), int(start), int(end))
+
+    def _passage(self, row: int, score: float) -> Passage:
+        doc_index, start, end = self.data.chunks[row][: store.CHUNK_END + 1]
+        text = self.data.documents[doc_index].text[start:end]
+        return Passage(text, round(float(score), 4), self._citation(doc_index, start, end))
+
+    def _scores(self, question: str, lang: str) -> tuple[dict[int, float], dict[int, float], dict]:
+        """Fused chunk scores, fused sentence scores, and raw evidence for abstention."""
+        p = self.params
+        candidates = min(self.settings.candidates, self.chunk_count)
+        chunk_scores: dict[int, float] = {}
+        sentence_scores: dict[int, float] = {}
+        raw_sentence: dict[int, list[float]] = {}
+        for embedder in self.embedders:
+            query = embedder.encode_queries([question])[0]
+            rows, scores = self.chunk_index[embedder.name].search(query, candidates)
+            floor = float(_zscores(scores).min()) if len(scores) else 0.0
+            for row, z in zip(rows.tolist(), _zscores(scores).tolist(), strict=True):
+                chunk_scores[row] = chunk_scores.get(row, floor * 0) + p.dense_weight * z
+            srows, sscores = self.sentence_index[embedder.name].search(query, candidates * 2)
+            for row, z, raw in zip(
+                srows.tolist(), _zscores(sscores).tolist(), sscores.tolist(), strict=True
+            ):
+                sentence_scores[row] = sentence_scores.get(row, 0.0) + p.dense_weight * z
+                raw_sentence.setdefault(row, []).append(raw)
+        rows, scores = self.data.lexical[lang].search(question, candidates)
+        if len(scores):
+            for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
+                chunk_scores[row] = chunk_scores.get(row, 0.0) + p.bm25_weight * s
+        return chunk_scores, sentence_scores, raw_sentence
+
+    def search(self, question: str, k: int) -> SearchResult:
+        started = time.perf_counter()
+        question = question.strip()
+        lang = detect_language(question)
+        p = self.params
+        chunk_scores, sentence_scores, raw_sentence = self._scores(question, lang)
+
+        best_sentence: dict[int, tuple[float, int]] = {}
+        for sentence, score in sentence_scores.items():
+            for row in self._sentence_chunks[sentence]:
+                if row not in best_sentence or score > best_sentence[row][0]:
+                    best_sentence[row] = (score, sentence)
+        total = {
+            row: chunk_scores.get(row, 0.0) + p.sentence_weight * best_sentence.get(row, (0.0,))[0]
+            for row in set(chunk_scores) | set(best_sentence)
+        }
+        ranked = sorted(total, key=total.__getitem__, reverse=True)
+        chosen = self._distinct(ranked, k)
+        passages = [self._passage(row, total[row]) for row in chosen]
+        answer = self._answer(chosen, best_sentence, raw_sentence)
+        return SearchResult(
+            question=question,
+            language=lang,
+            answer=answer,
+            passages=passages,
+            index_version=self.version,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    def _distinct(self, ranked: list[int], k: int) -> list[int]:
+        """The best k rows, skipping any that repeats (near-)verbatim a row already taken."""
+        vectors = self.data.chunk_vectors[self.embedders[0].name]
+        chosen: list[int] = []
+        for row in ranked:
+            if len(chosen) == k:
+                break
+            if (
+                chosen
+                and float((vectors[chosen] @ vectors[row]).max()) >= self.params.duplicate_cosine
+            ):
+                continue
+            chosen.append(row)
+        return chosen
+
+    def _answer(
+        self,
+        chosen: list[int],
+        best_sentence: dict[int, tuple[float, int]],
+        raw_sentence: dict[int, list[float]],
+    ) -> Answer | None:
+        if not chosen or chosen[0] not in best_sentence:
+            return None
+        _, sentence = best_sentence[chosen[0]]
+        confidence = float(np.mean(raw_sentence.get(sentence, [0.0])))
+        if confidence < self.params.min_confidence:
+            return None
+        doc_index, start, end = self.data.sentences[sentence]
+        text = self.data.documents[doc_index].text[start:end]
+        return Answer(text, self._citation(doc_index, start, end))

@@ -1,0 +1,155 @@
+"""The on-disk build directory: arrays, documents, manifest, and the atomic switch to it."""
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from docqa.index.lexical import LexicalIndex
+from docqa.ingest.base import Document, Page
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+BUILDS = "builds"
+# Builds older than these are removed after a switch; the previous one stays for in-flight readers.
+KEEP_BUILDS = 2
+LANGS = ("es", "en")
+
+# Column layout of the integer tables.
+CHUNK_DOC, CHUNK_START, CHUNK_END, CHUNK_FIRST, CHUNK_STOP, CHUNK_LANG = range(6)
+SENT_DOC, SENT_START, SENT_END = range(3)
+
+
+class IndexNotFoundError(Exception):
+    """No usable index at the given directory; the message says what to run."""
+
+
+@dataclass
+class IndexData:
+    """Everything a build holds, in memory."""
+
+    documents: list[Document]
+    # (n_chunks, 6) int32: doc index, start, end, first sentence, sentence stop, language index.
+    chunks: np.ndarray
+    # (n_sentences, 3) int32: doc index, start, end.
+    sentences: np.ndarray
+    # Per embedder name: unit vectors of chunks and of sentences.
+    chunk_vectors: dict[str, np.ndarray]
+    sentence_vectors: dict[str, np.ndarray]
+    # Per language: BM25 over that language's chunks.
+    lexical: dict[str, LexicalIndex]
+    manifest: dict = field(default_factory=dict)
+
+
+def new_build_id() -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def corpus_hash(documents: list[Document]) -> str:
+    """One hash for the whole corpus as indexed: file ids and contents."""
+    digest = hashlib.sha256()
+    for doc in sorted(documents, key=lambda d: d.doc_id):
+        digest.update(f"{doc.doc_id}\0{doc.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def _document_to_json(doc: Document) -> dict:
+    record = asdict(doc)
+    record["pages"] = [asdict(p) for p in doc.pages]
+    return record
+
+
+def _document_from_json(record: dict) -> Document:
+    pages = tuple(Page(**p) for p in record.pop("pages"))
+    return Document(**record, pages=pages)
+
+
+def write_build(build_dir: Path, data: IndexData) -> None:
+    """Write every file of a build into `build_dir` (a fresh, not yet visible folder)."""
+    build_dir.mkdir(parents=True)
+    np.save(build_dir / "chunks.npy", data.chunks)
+    np.save(build_dir / "sentences.npy", data.sentences)
+    for name, vectors in data.chunk_vectors.items():
+        np.save(build_dir / f"vectors-{name}-chunks.npy", vectors)
+        np.save(build_dir / f"vectors-{name}-sentences.npy", data.sentence_vectors[name])
+    with open(build_dir / "documents.jsonl", "w", encoding="utf-8") as out:
+        for doc in data.documents:
+            out.write(json.dumps(_document_to_json(doc), ensure_ascii=False) + "\n")
+    for lang, lexical in data.lexical.items():
+        lexical.save(build_dir / f"bm25-{lang}")
+    # The manifest goes last: a folder without one is an incomplete build.
+    (build_dir / "manifest.json").write_text(json.dumps(data.manifest, indent=2), "utf-8")
+
+
+def read_build(build_dir: Path) -> IndexData:
+    manifest_path = build_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise IndexNotFoundError(f"{build_dir} is not a complete index build (no manifest.json)")
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexNotFoundError(
+            f"{build_dir} has index format {manifest.get('format')}, this docqa reads "
+            f"{FORMAT_VERSION}: run `docqa ingest` to rebuild it"
+        )
+    with open(build_dir / "documents.jsonl", encoding="utf-8") as lines:
+        documents = [_document_from_json(json.loads(line)) for line in lines]
+    names = [e["name"] for e in manifest["embedders"]]
+    return IndexData(
+        documents=documents,
+        chunks=np.load(build_dir / "chunks.npy"),
+        sentences=np.load(build_dir / "sentences.npy"),
+        chunk_vectors={n: np.load(build_dir / f"vectors-{n}-chunks.npy") for n in names},
+        sentence_vectors={n: np.load(build_dir / f"vectors-{n}-sentences.npy") for n in names},
+        lexical={lang: LexicalIndex.load(lang, build_dir / f"bm25-{lang}") for lang in LANGS},
+        manifest=manifest,
+    )
+
+
+def current_build_dir(index_dir: Path) -> Path:
+    """The build that CURRENT points to; a clear error when there is none."""
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexNotFoundError(
+            f"no index at {index_dir}: run `docqa ingest --index {index_dir}` first"
+        )
+    build_dir = index_dir / BUILDS / pointer.read_text("utf-8").strip()
+    if not (build_dir / "manifest.json").is_file():
+        raise IndexNotFoundError(f"{index_dir}/{CURRENT} points to a missing build {build_dir}")
+    return build_dir
+
+
+def staging_dir(index_dir: Path, build_id: str) -> Path:
+    """Where a build is written before it is switched in; hidden from readers by its name."""
+    return index_dir / BUILDS / f".staging-{build_id}"
+
+
+def publish(index_dir: Path, staged: Path, build_id: str) -> Path:
+    """Make a complete staged build the current one in one atomic rename, then prune old ones."""
+    final = index_dir / BUILDS / build_id
+    os.replace(staged, final)
+    pointer_tmp = index_dir / f".{CURRENT}.{build_id}"
+    pointer_tmp.write_text(build_id + "\n", "utf-8")
+    with open(pointer_tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer_tmp, index_dir / CURRENT)
+    _prune(index_dir, keep=final)
+    return final
+
+
+def _prune(index_dir: Path, keep: Path) -> None:
+    builds = sorted(
+        (p for p in (index_dir / BUILDS).iterdir() if p.is_dir() and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    # Staging folders left by an interrupted ingest are garbage; finished builds age out.
+    finished = [p for p in builds if not p.name.startswith(".staging-")]
+    for old in [p for p in builds if p.name.startswith(".staging-")] + finished[KEEP_BUILDS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)

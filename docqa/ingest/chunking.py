@@ -1,0 +1,60 @@
+"""Sentence-aware overlapping windows over a document's text, with exact offsets."""
+
+import re
+from dataclasses import dataclass
+
+from docqa.ingest.base import Chunk
+from docqa.text.sentences import Span, sentence_spans, word_count
+
+# A line with no sentence-ending punctuation and few words reads as a heading.
+_HEADING_MAX_WORDS = 10
+_ENDS_SENTENCE = re.compile(r"[.!?…:;\"”»)]$")
+
+
+@dataclass(frozen=True)
+class ChunkingParams:
+    """Window sizes in words; overlap in whole sentences."""
+
+    target_words: int = 70
+    max_words: int = 110
+    overlap_sentences: int = 1
+    max_sentence_words: int = 60
+
+
+def _is_heading(text: str, span: Span) -> bool:
+    piece = text[span.start : span.end]
+    at_line_end = span.end == len(text) or text[span.end] == "\n"
+    return (
+        at_line_end and not _ENDS_SENTENCE.search(piece) and word_count(piece) <= _HEADING_MAX_WORDS
+    )
+
+
+def chunk_text(
+    doc_id: str, text: str, lang: str, params: ChunkingParams
+) -> tuple[list[Span], list[Chunk]]:
+    """The document's sentences and the windows over them; every window is whole sentences."""
+    sentences = sentence_spans(text, lang, params.max_sentence_words)
+    words = [word_count(text, s.start, s.end) for s in sentences]
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(sentences):
+        stop, total = first, 0
+        while stop < len(sentences) and (stop == first or total < params.target_words):
+            if stop > first and total + words[stop] > params.max_words:
+                break
+            total += words[stop]
+            stop += 1
+        # A heading belongs to the text after it, not at the tail of the window before it,
+        # unless dropping it would leave the window too short (lists look like headings too).
+        while (
+            stop < len(sentences)
+            and _is_heading(text, sentences[stop - 1])
+            and total - words[stop - 1] >= params.target_words // 2
+        ):
+            stop -= 1
+            total -= words[stop]
+        chunks.append(Chunk(doc_id, sentences[first].start, sentences[stop - 1].end, first, stop))
+        if stop >= len(sentences):
+            break
+        first = max(stop - params.overlap_sentences, first + 1)
+    return sentences, chunks

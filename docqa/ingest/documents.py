@@ -1,0 +1,67 @@
+"""Turn the files of a corpus folder into Documents, reporting the ones that cannot be read."""
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from docqa.ingest.base import Document, LoadError
+from docqa.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from docqa.text.language import detect_language
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A corpus file that was not indexed, and why."""
+
+    source: str
+    reason: str
+
+
+def doc_id_for(relative: Path) -> str:
+    """A stable, URL-safe id from the file's path inside the corpus: it survives re-ingests."""
+    return _UNSAFE.sub("-", "--".join(relative.parts))
+
+
+def corpus_files(corpus_dir: Path) -> Iterator[Path]:
+    """Every non-hidden file below `corpus_dir`, in a stable order."""
+    for path in sorted(corpus_dir.rglob("*")):
+        relative = path.relative_to(corpus_dir)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            yield path
+
+
+def load_document(path: Path, corpus_dir: Path, max_bytes: int | None = None) -> Document:
+    """Read one file as a Document; LoadError says why it cannot be."""
+    relative = path.relative_to(corpus_dir)
+    extracted = load_file(path, max_bytes=max_bytes)
+    return Document(
+        doc_id=doc_id_for(relative),
+        title=extracted.title,
+        source=relative.as_posix(),
+        lang=detect_language(extracted.text),
+        text=extracted.text,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        pages=extracted.pages,
+    )
+
+
+def load_corpus(
+    corpus_dir: Path, max_bytes: int | None = None
+) -> tuple[list[Document], list[Skipped]]:
+    """All readable documents of the corpus, plus the files skipped with their reasons."""
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    for path in corpus_files(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append(Skipped(source, f"unsupported file type {path.suffix or '(none)'!r}"))
+            continue
+        try:
+            documents.append(load_document(path, corpus_dir, max_bytes))
+        except LoadError as error:
+            skipped.append(Skipped(source, str(error)))
+    return documents, skipped

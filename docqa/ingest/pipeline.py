@@ -1,0 +1,220 @@
+"""`docqa ingest`: corpus folder in, a complete new index build switched in atomically."""
+
+import fcntl
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from docqa.config import Settings
+from docqa.embed.registry import get_embedder
+from docqa.index import store
+from docqa.index.lexical import LexicalIndex
+from docqa.ingest.base import Document
+from docqa.ingest.chunking import ChunkingParams, chunk_text
+from docqa.ingest.documents import Skipped, load_corpus
+from docqa.text.language import detect_language
+
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+class IngestError(Exception):
+    """Ingest could not produce an index; the previous one, if any, is untouched."""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the CLI summary."""
+
+    build_id: str
+    build_dir: Path
+    documents: int
+    chunks: int
+    sentences: int
+    skipped: list[Skipped] = field(default_factory=list)
+    reused_documents: int = 0
+    embedded_documents: int = 0
+    seconds: float = 0.0
+
+
+def chunking_params(settings: Settings) -> ChunkingParams:
+    return ChunkingParams(
+        target_words=settings.chunk_words,
+        max_words=settings.chunk_max_words,
+        overlap_sentences=settings.chunk_overlap_sentences,
+        max_sentence_words=settings.max_sentence_words,
+    )
+
+
+@contextmanager
+def _exclusive(index_dir: Path) -> Iterator[None]:
+    """One ingest at a time per index folder; a second one fails fast instead of racing."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestError(f"another ingest is already writing {index_dir}") from None
+        yield
+
+
+def _previous(index_dir: Path) -> store.IndexData | None:
+    try:
+        return store.read_build(store.current_build_dir(index_dir))
+    except store.IndexNotFoundError:
+        return None
+
+
+def _reusable_rows(
+    previous: store.IndexData | None, manifest_key: dict
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per file hash, the previous build's chunk and sentence rows, if built the same way."""
+    if previous is None or previous.manifest.get("reuse_key") != manifest_key:
+        return {}
+    found = {}
+    for index, doc in enumerate(previous.documents):
+        found[doc.sha256 + doc.doc_id] = (
+            np.flatnonzero(previous.chunks[:, store.CHUNK_DOC] == index),
+            np.flatnonzero(previous.sentences[:, store.SENT_DOC] == index),
+        )
+    return found
+
+
+def _tables(
+    documents: list[Document], params: ChunkingParams
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    chunk_rows, sentence_rows, chunk_texts, sentence_texts = [], [], [], []
+    for doc_index, doc in enumerate(documents):
+        spans, chunks = chunk_text(doc.doc_id, doc.text, doc.lang, params)
+        base = len(sentence_rows)
+        for span in spans:
+            sentence_rows.append((doc_index, span.start, span.end))
+            sentence_texts.append(doc.text[span.start : span.end])
+        for chunk in chunks:
+            text = doc.text[chunk.start : chunk.end]
+            lang = store.LANGS.index(detect_language(text))
+            chunk_rows.append(
+                (doc_index, chunk.start, chunk.end, base + chunk.first, base + chunk.stop, lang)
+            )
+            chunk_texts.append(text)
+    return (
+        np.array(chunk_rows, dtype=np.int32).reshape(-1, 6),
+        np.array(sentence_rows, dtype=np.int32).reshape(-1, 3),
+        chunk_texts,
+        sentence_texts,
+    )
+
+
+def _embed(
+    texts: list[str], encode: Callable[[list[str]], np.ndarray], batch: int, tick: Callable
+) -> np.ndarray:
+    out = []
+    for start in range(0, len(texts), batch):
+        out.append(encode(texts[start : start + batch]))
+        tick(len(out[-1]))
+    return np.concatenate(out) if out else np.empty((0, 0), np.float32)
+
+
+def run_ingest(
+    corpus_dir: Path, index_dir: Path, settings: Settings, progress: Progress | None = None
+) -> IngestReport:
+    """Build a new index from `corpus_dir` and switch `index_dir` to it when complete."""
+    started = time.perf_counter()
+    if not corpus_dir.is_dir():
+        raise IngestError(f"corpus folder {corpus_dir} does not exist or is not a folder")
+    progress = progress or (lambda _label, _total: lambda _n: None)
+    with _exclusive(index_dir):
+        documents, skipped = load_corpus(corpus_dir)
+        if not documents:
+            raise IngestError(
+                f"no readable documents in {corpus_dir} ({len(skipped)} skipped); "
+                "the existing index was left as it was"
+            )
+        params = chunking_params(settings)
+        embedders = [get_embedder(name, settings) for name in settings.embedders]
+        reuse_key = {
+            "format": store.FORMAT_VERSION,
+            "chunking": asdict(params),
+            "embedders": [e.model_id for e in embedders],
+        }
+        previous = _previous(index_dir)
+        reusable = _reusable_rows(previous, reuse_key)
+        chunks, sentences, chunk_texts, sentence_texts = _tables(documents, params)
+
+        chunk_vectors: dict[str, np.ndarray] = {}
+        sentence_vectors: dict[str, np.ndarray] = {}
+        reused_docs = 0
+        for embedder in embedders:
+            chunk_out = np.zeros((len(chunks), embedder.dim), np.float32)
+            sentence_out = np.zeros((len(sentences), embedder.dim), np.float32)
+            todo_chunks, todo_sentences = [], []
+            reused_docs = 0
+            for doc_index, doc in enumerate(documents):
+                mine_c = np.flatnonzero(chunks[:, store.CHUNK_DOC] == doc_index)
+                mine_s = np.flatnonzero(sentences[:, store.SENT_DOC] == doc_index)
+                old = reusable.get(doc.sha256 + doc.doc_id)
+                if old is not None:
+                    chunk_out[mine_c] = previous.chunk_vectors[embedder.name][old[0]]
+                    sentence_out[mine_s] = previous.sentence_vectors[embedder.name][old[1]]
+                    reused_docs += 1
+                else:
+                    todo_chunks.extend(mine_c.tolist())
+                    todo_sentences.extend(mine_s.tolist())
+            texts = [chunk_texts[i] for i in todo_chunks]
+            texts += [sentence_texts[i] for i in todo_sentences]
+            tick = progress(f"embedding ({embedder.name})", len(texts))
+            vectors = _embed(texts, embedder.encode_passages, settings.embed_batch_size, tick)
+            if len(texts):
+                chunk_out[todo_chunks] = vectors[: len(todo_chunks)]
+                sentence_out[todo_sentences] = vectors[len(todo_chunks) :]
+            chunk_vectors[embedder.name] = chunk_out
+            sentence_vectors[embedder.name] = sentence_out
+
+        build_id = store.new_build_id()
+        manifest = {
+            "format": store.FORMAT_VERSION,
+            "build_id": build_id,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "embedders": [
+                {"name": e.name, "model_id": e.model_id, "dim": e.dim} for e in embedders
+            ],
+            "reuse_key": reuse_key,
+            "corpus_hash": store.corpus_hash(documents),
+            "documents": len(documents),
+            "chunks": len(chunks),
+            "sentences": len(sentences),
+            "chunks_per_language": {
+                lang: int((chunks[:, store.CHUNK_LANG] == i).sum())
+                for i, lang in enumerate(store.LANGS)
+            },
+        }
+        lexical = {}
+        for i, lang in enumerate(store.LANGS):
+            rows = np.flatnonzero(chunks[:, store.CHUNK_LANG] == i)
+            lexical[lang] = LexicalIndex.build(lang, [chunk_texts[r] for r in rows], rows)
+        data = store.IndexData(
+            documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical, manifest
+        )
+        staged = store.staging_dir(index_dir, build_id)
+        try:
+            store.write_build(staged, data)
+            final = store.publish(index_dir, staged, build_id)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+    return IngestReport(
+        build_id=build_id,
+        build_dir=final,
+        documents=len(documents),
+        chunks=len(chunks),
+        sentences=len(sentences),
+        skipped=skipped,
+        reused_documents=reused_docs,
+        embedded_documents=len(documents) - reused_docs,
+        seconds=time.perf_counter() - started,
+    )

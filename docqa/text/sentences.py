@@ -1,0 +1,71 @@
+"""Sentence spans with exact character offsets, for chunking and answer selection."""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\S+")
+# Where an over-long sentence may be cut: after clause punctuation, before the next word.
+_CLAUSE_BREAK = re.compile(r"[;:,)\]]\s+(?=\S)|\s+[–—-]\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A [start, end) character span of some text."""
+
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=4)
+def _segmenter(lang: str) -> pysbd.Segmenter:
+    return pysbd.Segmenter(language=lang, clean=False, char_span=True)
+
+
+def _trimmed(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
+
+
+def _split_long(text: str, span: Span, max_words: int) -> list[Span]:
+    """Cut a run-on sentence at clause breaks, or at word boundaries as a last resort."""
+    words = list(_WORD.finditer(text, span.start, span.end))
+    if len(words) <= max_words:
+        return [span]
+    pieces: list[Span] = []
+    start, count = span.start, 0
+    breaks = {m.end() for m in _CLAUSE_BREAK.finditer(text, span.start, span.end)}
+    for i, word in enumerate(words):
+        count += 1
+        next_start = words[i + 1].start() if i + 1 < len(words) else None
+        at_break = next_start is not None and next_start in breaks
+        if next_start is not None and (
+            (at_break and count >= max_words // 2) or count >= max_words
+        ):
+            pieces.append(Span(start, word.end()))
+            start, count = next_start, 0
+    pieces.append(Span(start, span.end))
+    return pieces
+
+
+def sentence_spans(text: str, lang: str, max_words: int = 60) -> list[Span]:
+    """Sentences in order; a line break always ends a sentence (headings, list items)."""
+    segmenter = _segmenter(lang if lang in ("es", "en") else "es")
+    spans: list[Span] = []
+    for line in _LINE.finditer(text):
+        base = line.start()
+        for piece in segmenter.segment(line.group()):
+            span = _trimmed(text, base + piece.start, base + piece.end)
+            if span is not None:
+                spans.extend(_split_long(text, span, max_words))
+    return spans
+
+
+def word_count(text: str, start: int = 0, end: int | None = None) -> int:
+    return sum(1 for _ in _WORD.finditer(text, start, len(text) if end is None else end))
