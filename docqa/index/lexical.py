@@ -20,15 +20,15 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
 
 
 @lru_cache(maxsize=2)
-def _stopwords(lang: str) -> list[str]:
+def stopwords(lang: str) -> frozenset[str]:
     # Text is folded before tokenising, so the stopword list must be folded the same way.
-    return sorted({fold(w) for w in _STOPWORDS[lang]})
+    return frozenset(fold(w) for w in _STOPWORDS[lang])
 
 
 def tokenize(texts: list[str], lang: str) -> list[list[str]]:
     return bm25s.tokenize(
         [fold(t) for t in texts],
-        stopwords=_stopwords(lang),
+        stopwords=sorted(stopwords(lang)),
         stemmer=_stemmer(lang).stemWords,
         return_ids=False,
         show_progress=False,

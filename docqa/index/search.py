@@ -11,6 +11,7 @@ from docqa.embed.base import Embedder
 from docqa.embed.registry import get_embedder
 from docqa.index import store
 from docqa.index.dense import DenseIndex
+from docqa.index.lexicon import lexicon_embedder
 from docqa.index.results import Answer, Citation, Passage, SearchResult
 from docqa.text.language import detect_language
 
@@ -20,7 +21,11 @@ class RankingParams:
     """How the retrievers' scores are combined; every field is judged by `docqa eval`."""
 
     dense_weight: float = 1.0
+    # Relative trust in each embedder by name; USE carries meaning across languages best.
+    embedder_weights: tuple[tuple[str, float], ...] = (("e5", 1.0), ("use", 1.0))
     bm25_weight: float = 0.5
+    # BM25 of the question's words mapped into the other language (see index.lexicon).
+    bm25_cross_weight: float = 1.0
     sentence_weight: float = 1.0
     # Two passages this similar (cosine) say the same thing: only the better one is shown.
     duplicate_cosine: float = 0.93
@@ -54,6 +59,7 @@ class Searcher:
                     f"the index was built with {recorded['model_id']}, this process loads "
                     f"{embedder.model_id}: run `docqa ingest` to rebuild it"
                 )
+        self.lexicon_embedder = lexicon_embedder(self.embedders)
         exact_max = settings.exact_search_max_chunks
         self.chunk_index = {
             name: DenseIndex(vectors, exact_max)
@@ -93,22 +99,29 @@ class Searcher:
         chunk_scores: dict[int, float] = {}
         sentence_scores: dict[int, float] = {}
         raw_sentence: dict[int, list[float]] = {}
+        weights = dict(p.embedder_weights)
         for embedder in self.embedders:
+            weight = p.dense_weight * weights.get(embedder.name, 1.0)
             query = embedder.encode_queries([question])[0]
             rows, scores = self.chunk_index[embedder.name].search(query, candidates)
-            floor = float(_zscores(scores).min()) if len(scores) else 0.0
             for row, z in zip(rows.tolist(), _zscores(scores).tolist(), strict=True):
-                chunk_scores[row] = chunk_scores.get(row, floor * 0) + p.dense_weight * z
+                chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * z
             srows, sscores = self.sentence_index[embedder.name].search(query, candidates * 2)
             for row, z, raw in zip(
                 srows.tolist(), _zscores(sscores).tolist(), sscores.tolist(), strict=True
             ):
-                sentence_scores[row] = sentence_scores.get(row, 0.0) + p.dense_weight * z
+                sentence_scores[row] = sentence_scores.get(row, 0.0) + weight * z
                 raw_sentence.setdefault(row, []).append(raw)
-        rows, scores = self.data.lexical[lang].search(question, candidates)
-        if len(scores):
-            for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
-                chunk_scores[row] = chunk_scores.get(row, 0.0) + p.bm25_weight * s
+        other = next(x for x in store.LANGS if x != lang)
+        translated = self.data.lexicon.translate(question, lang, other, self.lexicon_embedder)
+        for target, query, weight in (
+            (lang, question, p.bm25_weight),
+            (other, translated, p.bm25_cross_weight),
+        ):
+            rows, scores = self.data.lexical[target].search(query, candidates)
+            if len(scores):
+                for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
+                    chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * s
         return chunk_scores, sentence_scores, raw_sentence
 
     def search(self, question: str, k: int) -> SearchResult:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from docqa.index.lexical import LexicalIndex
+from docqa.index.lexicon import Lexicon
 from docqa.ingest.base import Document, Page
 
 FORMAT_VERSION = 1
@@ -44,6 +45,7 @@ class IndexData:
     sentence_vectors: dict[str, np.ndarray]
     # Per language: BM25 over that language's chunks.
     lexical: dict[str, LexicalIndex]
+    lexicon: Lexicon
     manifest: dict = field(default_factory=dict)
 
 
@@ -84,6 +86,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
             out.write(json.dumps(_document_to_json(doc), ensure_ascii=False) + "\n")
     for lang, lexical in data.lexical.items():
         lexical.save(build_dir / f"bm25-{lang}")
+    data.lexicon.save(build_dir / "lexicon")
     # The manifest goes last: a folder without one is an incomplete build.
     (build_dir / "manifest.json").write_text(json.dumps(data.manifest, indent=2), "utf-8")
 
@@ -108,6 +111,7 @@ def read_build(build_dir: Path) -> IndexData:
         chunk_vectors={n: np.load(build_dir / f"vectors-{n}-chunks.npy") for n in names},
         sentence_vectors={n: np.load(build_dir / f"vectors-{n}-sentences.npy") for n in names},
         lexical={lang: LexicalIndex.load(lang, build_dir / f"bm25-{lang}") for lang in LANGS},
+        lexicon=Lexicon.load(build_dir / "lexicon"),
         manifest=manifest,
     )
 

