@@ -30,7 +30,11 @@ class RankingParams:
     # Two passages this similar (cosine) say the same thing: only the better one is shown.
     duplicate_cosine: float = 0.93
     # The answer is withheld when the best sentence's mean raw cosine is below this.
-    min_confidence: float = 0.0
+    min_confidence: float = 0.55
+
+
+# An answer sentence shorter than this is a heading or a fragment, not a statement.
+MIN_ANSWER_WORDS = 5
 
 
 def _zscores(scores: np.ndarray) -> np.ndarray:
@@ -143,7 +147,7 @@ class Searcher:
         ranked = sorted(total, key=total.__getitem__, reverse=True)
         chosen = self._distinct(ranked, k)
         passages = [self._passage(row, total[row]) for row in chosen]
-        answer = self._answer(chosen, best_sentence, raw_sentence)
+        answer = self._answer(chosen, sentence_scores, raw_sentence)
         return SearchResult(
             question=question,
             language=lang,
@@ -171,15 +175,31 @@ class Searcher:
     def _answer(
         self,
         chosen: list[int],
-        best_sentence: dict[int, tuple[float, int]],
+        sentence_scores: dict[int, float],
         raw_sentence: dict[int, list[float]],
     ) -> Answer | None:
-        if not chosen or chosen[0] not in best_sentence:
+        """The best-scored statement inside the top passage, unless the evidence is too weak."""
+        if not chosen:
             return None
-        _, sentence = best_sentence[chosen[0]]
-        confidence = float(np.mean(raw_sentence.get(sentence, [0.0])))
-        if confidence < self.params.min_confidence:
+        first, stop = self.data.chunks[chosen[0]][[store.CHUNK_FIRST, store.CHUNK_STOP]]
+        eligible = [
+            s for s in range(first, stop) if s in sentence_scores and self._is_statement(s)
+        ]
+        if not eligible:
+            return None
+        sentence = max(eligible, key=sentence_scores.__getitem__)
+        if self.confidence(raw_sentence[sentence]) < self.params.min_confidence:
             return None
         doc_index, start, end = self.data.sentences[sentence]
         text = self.data.documents[doc_index].text[start:end]
         return Answer(text, self._citation(doc_index, start, end))
+
+    def _is_statement(self, sentence: int) -> bool:
+        """Questions and headings in the corpus match questions well but answer nothing."""
+        doc_index, start, end = self.data.sentences[sentence]
+        text = self.data.documents[doc_index].text[start:end]
+        return not text.endswith("?") and len(text.split()) >= MIN_ANSWER_WORDS
+
+    def confidence(self, raw: list[float]) -> float:
+        """Mean raw cosine over all embedders; one that did not rank the sentence counts 0."""
+        return sum(raw) / len(self.embedders)
