@@ -109,6 +109,30 @@ def ask(
 
 
 @app.command()
+def serve(
+    index: IndexOption = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port")] = 8000,
+) -> None:
+    """Serve the HTTP API (/ask, /search, /documents, /health) and the search page."""
+    import uvicorn
+
+    from docqa.index.loader import open_searcher
+    from docqa.index.store import IndexNotFoundError
+    from docqa.service.app import create_app
+
+    settings = get_settings()
+    index_dir = index or settings.index_dir
+    # Opened here, not only at app startup, so a missing index is one line, not a traceback.
+    try:
+        searcher = open_searcher(index_dir, settings)
+    except IndexNotFoundError as error:
+        _fail(str(error))
+    service = create_app(settings, index_dir, searcher=searcher)
+    uvicorn.run(service, host=host, port=port, workers=1, log_level="info")
+
+
+@app.command()
 def eval(
     question_set: Annotated[
         Path | None, typer.Option("--set", help="Question set (JSONL) [default: dev set]")
@@ -139,3 +163,7 @@ def eval(
             "below thresholds: " + ", ".join(report["failed_thresholds"]), fg=typer.colors.RED
         )
         raise typer.Exit(code=1)
+
+
+if __name__ == "__main__":
+    app()

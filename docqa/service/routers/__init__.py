@@ -1,0 +1,1 @@
+"""One router per resource: ask/search, health, documents, and the search page."""
