@@ -29,6 +29,30 @@ def _is_heading(text: str, span: Span) -> bool:
     )
 
 
+def _window_stop(
+    text: str, sentences: list[Span], words: list[int], first: int, params: ChunkingParams
+) -> int:
+    """Where the window starting at sentence `first` ends; it holds at least that sentence."""
+    stop, total = first, 0
+    while stop < len(sentences) and (stop == first or total < params.target_words):
+        if stop > first and total + words[stop] > params.max_words:
+            break
+        total += words[stop]
+        stop += 1
+    # A heading belongs to the text after it, not at the tail of the window before it,
+    # unless dropping it would leave the window too short (lists look like headings too)
+    # or empty.
+    while (
+        stop < len(sentences)
+        and stop - 1 > first
+        and _is_heading(text, sentences[stop - 1])
+        and total - words[stop - 1] >= params.target_words // 2
+    ):
+        stop -= 1
+        total -= words[stop]
+    return stop
+
+
 def chunk_text(
     doc_id: str, text: str, lang: str, params: ChunkingParams
 ) -> tuple[list[Span], list[Chunk]]:
@@ -36,25 +60,16 @@ def chunk_text(
     sentences = sentence_spans(text, lang, params.max_sentence_words)
     words = [word_count(text, s.start, s.end) for s in sentences]
     chunks: list[Chunk] = []
-    first = 0
+    first = previous_stop = 0
     while first < len(sentences):
-        stop, total = first, 0
-        while stop < len(sentences) and (stop == first or total < params.target_words):
-            if stop > first and total + words[stop] > params.max_words:
-                break
-            total += words[stop]
-            stop += 1
-        # A heading belongs to the text after it, not at the tail of the window before it,
-        # unless dropping it would leave the window too short (lists look like headings too).
-        while (
-            stop < len(sentences)
-            and _is_heading(text, sentences[stop - 1])
-            and total - words[stop - 1] >= params.target_words // 2
-        ):
-            stop -= 1
-            total -= words[stop]
+        stop = _window_stop(text, sentences, words, first, params)
+        if stop <= previous_stop:
+            # Only the overlap fitted: that window would lie wholly inside the previous one,
+            # so this one starts where the previous one ended, without overlap.
+            first = previous_stop
+            stop = _window_stop(text, sentences, words, first, params)
         chunks.append(Chunk(doc_id, sentences[first].start, sentences[stop - 1].end, first, stop))
         if stop >= len(sentences):
             break
-        first = max(stop - params.overlap_sentences, first + 1)
+        first, previous_stop = max(stop - params.overlap_sentences, first + 1), stop
     return sentences, chunks

@@ -11,6 +11,11 @@ from docqa.ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from docqa.text.language import detect_language
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# A path part that can be used as it is: safe characters, and dashes only single and inside,
+# so that joining parts with "--" can be undone.
+_PLAIN_PART = re.compile(r"[A-Za-z0-9._]+(?:-[A-Za-z0-9._]+)*")
+# The ending of ids made unique with a hash; no plain id is allowed to end like this.
+_HASH_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
 
 
 @dataclass(frozen=True)
@@ -22,8 +27,18 @@ class Skipped:
 
 
 def doc_id_for(relative: Path) -> str:
-    """A stable, URL-safe id from the file's path inside the corpus: it survives re-ingests."""
-    return _UNSAFE.sub("-", "--".join(relative.parts))
+    """A stable, URL-safe id from the file's path inside the corpus: it survives re-ingests.
+
+    Ordinary paths read as they are, folders joined by "--" ("informes/2024.txt" gives
+    "informes--2024.txt"). Any other path ("a b.txt", "a--b.txt") gets a slug plus 8 hex
+    digits of the path's SHA-1 ("a-b.txt-19d703ab"), so distinct paths get distinct ids.
+    """
+    slug = "--".join(relative.parts)
+    plain = all(_PLAIN_PART.fullmatch(part) for part in relative.parts)
+    if plain and not _HASH_SUFFIX.search(slug):
+        return slug
+    path = relative.as_posix().encode("utf-8", "surrogateescape")
+    return f"{_UNSAFE.sub('-', slug)}-{hashlib.sha1(path).hexdigest()[:8]}"
 
 
 def corpus_files(corpus_dir: Path) -> Iterator[Path]:

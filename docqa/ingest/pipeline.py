@@ -1,6 +1,7 @@
 """`docqa ingest`: corpus folder in, a complete new index build switched in atomically."""
 
 import fcntl
+import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ from docqa.ingest.documents import Skipped, load_corpus
 from docqa.text.language import detect_language
 
 Progress = Callable[[str, int], Callable[[int], None]]
+
+logger = logging.getLogger(__name__)
 
 
 class IngestError(Exception):
@@ -65,10 +68,28 @@ def _exclusive(index_dir: Path) -> Iterator[None]:
 
 
 def _previous(index_dir: Path) -> store.IndexData | None:
+    """The current build, for reusing its vectors; None when there is none or it is unusable.
+
+    Reuse only saves time: a damaged build (missing or truncated files, bad JSON...) must not
+    stop the full rebuild that replaces it, whatever the error reading it.
+    """
     try:
-        return store.read_build(store.current_build_dir(index_dir))
+        data = store.read_build(store.current_build_dir(index_dir))
+        for name, vectors in data.chunk_vectors.items():
+            sentence_vectors = data.sentence_vectors[name]
+            if len(vectors) != len(data.chunks) or len(sentence_vectors) != len(data.sentences):
+                raise ValueError(f"the {name} vectors do not match the chunk and sentence tables")
     except store.IndexNotFoundError:
+        return None  # no build yet, or one in an older format
+    except Exception as error:
+        logger.warning(
+            "cannot read the current index build in %s (%s: %s); re-embedding every document",
+            index_dir,
+            type(error).__name__,
+            error,
+        )
         return None
+    return data
 
 
 def _reusable_rows(

@@ -3,7 +3,6 @@
 import re
 from functools import lru_cache
 
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from docqa.text.normalize import fold
@@ -11,11 +10,41 @@ from docqa.text.normalize import fold
 LANGUAGES = {Language.SPANISH: "es", Language.ENGLISH: "en"}
 DEFAULT_LANGUAGE = "es"
 _WORD = re.compile(r"[^\W\d_]+")
-# Function words that exist in only one of the two languages ("a", "no" are in both).
-_ONLY = {
-    "es": frozenset(fold(w) for w in STOPWORDS_SPANISH) - frozenset(STOPWORDS_EN),
-    "en": frozenset(STOPWORDS_EN) - frozenset(fold(w) for w in STOPWORDS_SPANISH),
-}
+
+
+def _folded_words(text: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in text.split())
+
+
+# Function words that exist in only one of the two languages, folded (no accents, lower
+# case): articles, prepositions, pronouns, conjunctions, interrogatives and the commonest
+# auxiliaries. Words both languages use ("a", "no", "me", "he") are left out of both.
+_SPANISH = _folded_words(
+    """
+    el la los las lo un una unos unas al del de en con para por sin sobre entre hasta desde
+    hacia durante según contra ante tras mediante y o ni pero sino aunque porque pues que
+    si también tampoco muy más menos ya aún sólo siempre nunca ahora aquí así
+    qué quién quiénes cuál cuáles cuándo dónde adónde cómo cuánto cuánta cuántos cuántas
+    es son fue fueron era eran ser sido está están estaba estar ha han había hay haber
+    tiene tienen tenía tener puede pueden debe deben hace hacen
+    se le les nos os yo tú él ella ellos ellas usted ustedes nosotros mi mis su sus
+    nuestro nuestra nuestros nuestras este esta estos estas ese esa esos esas esto eso
+    todo toda todos todas otro otra otros otras mucho mucha muchos muchas cada algún alguna
+    algunos algunas ningún ninguna mismo misma
+    """
+)
+_ENGLISH = _folded_words(
+    """
+    the an and or but nor of in on at to into onto from by with without for about over
+    under between through during after before since until than then that this these those
+    there here it its they them their she her him his we us our you your my
+    who whom whose what when where which why how
+    is are was were be been being am does did do done has have had can could will would
+    shall should may might must not yes if as so such also very many much more most
+    some any all each every other only just
+    """
+)
+_ONLY = {"es": _SPANISH - _ENGLISH, "en": _ENGLISH - _SPANISH}
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,15 @@ _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\S+")
 # Where an over-long sentence may be cut: after clause punctuation, before the next word.
 _CLAUSE_BREAK = re.compile(r"[;:,)\]]\s+(?=\S)|\s+[–—-]\s+(?=\S)")
+# pysbd ends a sentence after some titles and abbreviations ("El Sr. | Pérez", "la Dra. |
+# Ruiz", "Av. | Juárez", "aprox. | 5"): a piece ending in one is joined to the next one.
+# Only words that practically never end a sentence are listed ("etc." often does, so it is
+# not). pysbd itself already keeps "No. 5", "núm. 12", "art. 4" together.
+_JOINS_NEXT = re.compile(
+    r"(?<![\w.])(?:Sra?|Srta|Sr[ae]s|Dra?|Dr[ae]s|Lic|Ing|Arq|Mtr[oa]|Gral|Profa?|Avda|Av"
+    r"|Mrs?|Ms|aprox|approx|vs)\.\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -54,14 +63,25 @@ def _split_long(text: str, span: Span, max_words: int) -> list[Span]:
     return pieces
 
 
+def _pieces(segmenter: pysbd.Segmenter, line: str) -> list[tuple[int, int]]:
+    """pysbd's [start, end) sentence pieces of one line, re-joined after abbreviations."""
+    pieces: list[tuple[int, int]] = []
+    for piece in segmenter.segment(line):
+        if pieces and _JOINS_NEXT.search(line, pieces[-1][0], pieces[-1][1]):
+            pieces[-1] = (pieces[-1][0], piece.end)
+            continue
+        pieces.append((piece.start, piece.end))
+    return pieces
+
+
 def sentence_spans(text: str, lang: str, max_words: int = 60) -> list[Span]:
     """Sentences in order; a line break always ends a sentence (headings, list items)."""
     segmenter = _segmenter(lang if lang in ("es", "en") else "es")
     spans: list[Span] = []
     for line in _LINE.finditer(text):
         base = line.start()
-        for piece in segmenter.segment(line.group()):
-            span = _trimmed(text, base + piece.start, base + piece.end)
+        for start, end in _pieces(segmenter, line.group()):
+            span = _trimmed(text, base + start, base + end)
             if span is not None:
                 spans.extend(_split_long(text, span, max_words))
     return spans

@@ -159,15 +159,6 @@ def other_st_model(folder: Path, source: str) -> str:
     return str(target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: SentenceTransformerEmbedder.model_id is 'sentence-transformers:' + the folder's "
-        "base name, so every bundled model in a folder called 'model' gets the same id; "
-        "switching DOCQA_ST_MODEL then reuses the old model's vectors at ingest and the "
-        "Searcher's model check passes"
-    ),
-)
 def test_switching_st_model_reembeds_instead_of_reusing_old_vectors(
     tmp_path: Path, st_model_path: str
 ) -> None:
@@ -186,3 +177,29 @@ def test_switching_st_model_reembeds_instead_of_reusing_old_vectors(
     report = run_ingest(second_settings.corpus_dir, second_settings.index_dir, second_settings)
     assert report.embedded_documents == 2
     assert first.model_id != second.model_id
+
+
+def test_st_model_fingerprint_follows_the_content_not_the_folder(tmp_path: Path) -> None:
+    from docqa.embed.st import model_fingerprint
+
+    rng = np.random.default_rng(0)
+    first = tmp_path / "one" / "model"
+    (first / "1_Pooling").mkdir(parents=True)
+    (first / "config.json").write_text('{"hidden_size": 384}', "utf-8")
+    (first / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    (first / "model.safetensors").write_bytes(rng.bytes(3 << 20))
+    (first / ".cache").mkdir()
+    (first / ".cache" / "download.lock").write_text("1")
+    second = tmp_path / "two" / "model"
+    shutil.copytree(first, second)
+    # The same files elsewhere are the same model; hidden bookkeeping files do not count.
+    (second / ".cache" / "download.lock").write_text("2")
+    assert model_fingerprint(first) == model_fingerprint(second)
+    # Same-size weights with other values (a fine-tuned model) are another model...
+    (second / "model.safetensors").write_bytes(rng.bytes(3 << 20))
+    assert model_fingerprint(first) != model_fingerprint(second)
+    # ...and so is a change of configuration alone.
+    shutil.copy(first / "model.safetensors", second / "model.safetensors")
+    assert model_fingerprint(first) == model_fingerprint(second)
+    (second / "1_Pooling" / "config.json").write_text('{"pooling_mode_max_tokens": true}')
+    assert model_fingerprint(first) != model_fingerprint(second)

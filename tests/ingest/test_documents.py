@@ -67,14 +67,6 @@ def test_nested_paths_keep_their_folders_in_the_id(tmp_path: Path) -> None:
     assert {d.source: d.doc_id for d in again} == ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: doc_id_for maps distinct paths to one id ('a/b.txt' and 'a--b.txt' both give "
-        "'a--b.txt'; 'notas 2024.txt' and 'notas-2024.txt' both give 'notas-2024.txt'), so "
-        "two documents share a doc_id and citations / GET /documents/{doc_id} are ambiguous"
-    ),
-)
 def test_distinct_files_get_distinct_doc_ids(tmp_path: Path) -> None:
     for name in ("a/b.txt", "a--b.txt", "notas 2024.txt", "notas-2024.txt"):
         write(tmp_path, name, f"{SPANISH} Archivo {name}.")
@@ -82,6 +74,23 @@ def test_distinct_files_get_distinct_doc_ids(tmp_path: Path) -> None:
     assert skipped == []
     assert len(documents) == 4
     assert len({d.doc_id for d in documents}) == 4
+
+
+def test_doc_ids_are_readable_and_never_collide() -> None:
+    # Ordinary paths keep the plain, readable id (and so do the ids of existing indexes).
+    assert doc_id_for(Path("salud.txt")) == "salud.txt"
+    assert (
+        doc_id_for(Path("informes/2024/resumen-anual.pdf")) == "informes--2024--resumen-anual.pdf"
+    )
+    # Others get a slug plus a hash of the path, the same on every run.
+    assert doc_id_for(Path("a b.txt")) == "a-b.txt-19d703ab"
+    paths = [
+        "a/b.txt", "a--b.txt", "a-/b.txt", "a/-b.txt", "a---b.txt", "a b.txt", "a?b.txt",
+        "a-b.txt", "x-1234abcd", "x", "x-1234abcd-af87c7c8", "Año.txt", "Ano.txt",
+    ]  # fmt: skip
+    ids = [doc_id_for(Path(p)) for p in paths]
+    assert len(set(ids)) == len(paths), ids
+    assert all(URL_SAFE.match(i) for i in ids), ids
 
 
 def test_hidden_files_and_folders_are_ignored(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -301,21 +302,35 @@ def test_a_second_concurrent_ingest_fails_fast(small_corpus: Path, tmp_path: Pat
     assert report.documents == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: _previous() only catches IndexNotFoundError; a current build with a missing or "
-        "unreadable array (FileNotFoundError, ValueError...) makes every later ingest crash, "
-        "so `docqa ingest` cannot replace a damaged index"
-    ),
+def _remove_vectors(build: Path, embedder: str) -> None:
+    (build / f"vectors-{embedder}-chunks.npy").unlink()
+
+
+def _truncate_documents(build: Path, embedder: str) -> None:
+    documents = build / "documents.jsonl"
+    documents.write_bytes(documents.read_bytes()[:50])
+
+
+def _mismatched_vectors(build: Path, embedder: str) -> None:
+    vectors = build / f"vectors-{embedder}-sentences.npy"
+    np.save(vectors, np.load(vectors)[:1])
+
+
+@pytest.mark.parametrize(
+    "damage", [_remove_vectors, _truncate_documents, _mismatched_vectors], ids=lambda f: f.__name__
 )
 def test_a_damaged_current_build_does_not_block_the_next_ingest(
-    small_corpus: Path, tmp_path: Path
+    small_corpus: Path,
+    tmp_path: Path,
+    damage: Callable[[Path, str], None],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = make_settings(tmp_path / "index", small_corpus)
     damaged = ingest(settings).build_dir
-    (damaged / f"vectors-{settings.embedders[0]}-chunks.npy").unlink()
-    report = ingest(settings)
+    damage(damaged, settings.embedders[0])
+    with caplog.at_level("WARNING", logger="docqa.ingest.pipeline"):
+        report = ingest(settings)
+    assert "re-embedding every document" in caplog.text
     assert report.build_dir != damaged
     assert report.embedded_documents == 3
     assert open_searcher(settings.index_dir, settings).search("rural hospitals", 1).passages

@@ -77,20 +77,29 @@ def test_spanish_abbreviations_and_decimals_do_not_split(sentence: str) -> None:
     assert texts(text, sentence_spans(text, "es")) == [sentence, "Otra frase distinta."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pysbd's Spanish rules end a sentence after 'Sr.' / 'Dra.' before a name",
-)
 @pytest.mark.parametrize(
     "sentence",
     [
         "El Sr. Pérez llegó tarde a la reunión.",
         "Habló la Dra. Ruiz sobre la vacunación.",
+        "Vino la Sra. López y el Ing. Pérez.",
+        "La clínica está en la Av. Juárez número 5.",
+        "Atendieron a aprox. 5 mil personas.",
     ],
 )
 def test_spanish_title_abbreviations_before_names_do_not_split(sentence: str) -> None:
     text = f"{sentence} Otra frase distinta."
     assert texts(text, sentence_spans(text, "es")) == [sentence, "Otra frase distinta."]
+
+
+def test_abbreviation_joining_keeps_exact_offsets_and_real_sentence_ends() -> None:
+    text = "  It cost approx. 20 dollars.   Then we left.\nApples, pears, etc. Then more."
+    assert texts(text, sentence_spans(text, "en")) == [
+        "It cost approx. 20 dollars.",
+        "Then we left.",
+        "Apples, pears, etc.",
+        "Then more.",
+    ]
 
 
 def test_english_abbreviations_do_not_split() -> None:
