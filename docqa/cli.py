@@ -57,6 +57,12 @@ def ingest(
             bar.close()
     for skipped in report.skipped:
         typer.secho(f"skipped {skipped.source}: {skipped.reason}", fg=typer.colors.YELLOW, err=True)
+    if report.up_to_date:
+        typer.echo(
+            f"index is up to date: {report.documents} files unchanged, skipped "
+            f"{len(report.skipped)}; build {report.build_id}"
+        )
+        return
     typer.echo(
         f"indexed {report.documents} files, skipped {len(report.skipped)}; "
         f"{report.chunks} chunks, {report.sentences} sentences; "

@@ -182,9 +182,7 @@ class Searcher:
         if not chosen:
             return None
         first, stop = self.data.chunks[chosen[0]][[store.CHUNK_FIRST, store.CHUNK_STOP]]
-        eligible = [
-            s for s in range(first, stop) if s in sentence_scores and self._is_statement(s)
-        ]
+        eligible = [s for s in range(first, stop) if s in sentence_scores and self._is_statement(s)]
         if not eligible:
             return None
         sentence = max(eligible, key=sentence_scores.__getitem__)

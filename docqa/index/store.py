@@ -147,13 +147,23 @@ def publish(index_dir: Path, staged: Path, build_id: str) -> Path:
     return final
 
 
+def remove_staging(index_dir: Path) -> None:
+    """Delete builds an interrupted ingest left half-written; call only under the ingest lock."""
+    builds = index_dir / BUILDS
+    if builds.is_dir():
+        for leftover in builds.glob(".staging-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def _prune(index_dir: Path, keep: Path) -> None:
-    builds = sorted(
-        (p for p in (index_dir / BUILDS).iterdir() if p.is_dir() and p != keep),
+    finished = sorted(
+        (
+            p
+            for p in (index_dir / BUILDS).iterdir()
+            if p.is_dir() and p != keep and not p.name.startswith(".staging-")
+        ),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    # Staging folders left by an interrupted ingest are garbage; finished builds age out.
-    finished = [p for p in builds if not p.name.startswith(".staging-")]
-    for old in [p for p in builds if p.name.startswith(".staging-")] + finished[KEEP_BUILDS - 1 :]:
+    for old in finished[KEEP_BUILDS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)

@@ -44,6 +44,8 @@ class IngestReport:
     reused_documents: int = 0
     embedded_documents: int = 0
     seconds: float = 0.0
+    # Nothing changed since the current build, which was kept as it is.
+    up_to_date: bool = False
 
 
 def chunking_params(settings: Settings) -> ChunkingParams:
@@ -107,6 +109,18 @@ def _reusable_rows(
     return found
 
 
+def _up_to_date(
+    previous: store.IndexData | None,
+    reuse_key: dict,
+    documents: list[Document],
+) -> bool:
+    return (
+        previous is not None
+        and previous.manifest.get("reuse_key") == reuse_key
+        and previous.manifest.get("corpus_hash") == store.corpus_hash(documents)
+    )
+
+
 def _tables(
     documents: list[Document], params: ChunkingParams
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
@@ -151,6 +165,7 @@ def run_ingest(
         raise IngestError(f"corpus folder {corpus_dir} does not exist or is not a folder")
     progress = progress or (lambda _label, _total: lambda _n: None)
     with _exclusive(index_dir):
+        store.remove_staging(index_dir)
         documents, skipped = load_corpus(corpus_dir)
         if not documents:
             raise IngestError(
@@ -165,6 +180,18 @@ def run_ingest(
             "embedders": [e.model_id for e in embedders],
         }
         previous = _previous(index_dir)
+        if _up_to_date(previous, reuse_key, documents):
+            return IngestReport(
+                build_id=previous.manifest["build_id"],
+                build_dir=store.current_build_dir(index_dir),
+                documents=len(documents),
+                chunks=len(previous.chunks),
+                sentences=len(previous.sentences),
+                skipped=skipped,
+                reused_documents=len(documents),
+                seconds=time.perf_counter() - started,
+                up_to_date=True,
+            )
         reusable = _reusable_rows(previous, reuse_key)
         chunks, sentences, chunk_texts, sentence_texts = _tables(documents, params)
 

@@ -138,6 +138,8 @@ def test_old_builds_are_pruned_to_keep_builds(small_corpus: Path, tmp_path: Path
         # Leftovers of an interrupted ingest are garbage to be collected on the next switch.
         if builds.exists():
             (builds / f".staging-leftover-{round_}").mkdir()
+        # A changed corpus each round: an unchanged one keeps its build instead of writing one.
+        (small_corpus / f"extra-{round_}.txt").write_text(f"Nota número {round_} sobre salud.")
         reports.append(run_ingest(settings.corpus_dir, settings.index_dir, settings))
         on_disk = sorted(p.name for p in builds.iterdir())
         expected = [r.build_id for r in reports[-store.KEEP_BUILDS :]]

@@ -83,7 +83,10 @@ def test_reingest_of_an_unchanged_corpus_reuses_every_document(
     second = ingest(settings)
     after = read_current(settings.index_dir)
 
-    assert second.build_id != first.build_id
+    # Nothing changed: the current build stays, no new one is written.
+    assert second.up_to_date and second.build_id == first.build_id
+    assert second.build_dir == first.build_dir
+    assert len(list((settings.index_dir / store.BUILDS).iterdir())) == 1
     assert (second.reused_documents, second.embedded_documents) == (3, 0)
     assert (second.documents, second.chunks, second.sentences) == (
         first.documents,
