@@ -1,6 +1,9 @@
 """Shared fixtures: real settings, real corpora in tmp folders, one real index of corpus/."""
 
 import hashlib
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,14 @@ def write_corpus(folder: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return folder
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`docqa ARGS` as a user runs it: a separate process, offline."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "docqa.cli", *args], capture_output=True, text=True, env=env
+    )
 
 
 def ingest(settings: Settings) -> IngestReport:

@@ -1,18 +1,8 @@
 """`docqa ingest` and `docqa ask` as a user runs them: real processes, real index."""
 
 import json
-import os
-import subprocess
-import sys
 
-from conftest import write_corpus
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "docqa.cli", *args], capture_output=True, text=True, env=env
-    )
+from conftest import run_cli, write_corpus
 
 
 def test_ask_json_is_the_ask_body_of_the_contract(corpus_index):

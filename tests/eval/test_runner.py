@@ -1,12 +1,10 @@
 """The eval runner and `docqa eval` against the real index: metrics, gate, bad sets."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from docqa.eval.dataset import DatasetError, default_set, load_questions
 from docqa.eval.runner import THRESHOLDS, evaluate
@@ -34,13 +32,6 @@ IMPOSSIBLE = {**EASY, "id": "t-3", "answers": ["a string that appears in no docu
 def write_set(path: Path, rows: list[dict]) -> Path:
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
     return path
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "docqa.cli", *args], capture_output=True, text=True, env=env
-    )
 
 
 def test_bundled_dev_set_meets_the_documented_shape():
