@@ -135,13 +135,13 @@ class Searcher:
         p = self.params
         chunk_scores, sentence_scores, raw_sentence = self._scores(question, lang)
 
-        best_sentence: dict[int, tuple[float, int]] = {}
+        # A passage earns the score of its best sentence.
+        best_sentence: dict[int, float] = {}
         for sentence, score in sentence_scores.items():
             for row in self._sentence_chunks[sentence]:
-                if row not in best_sentence or score > best_sentence[row][0]:
-                    best_sentence[row] = (score, sentence)
+                best_sentence[row] = max(score, best_sentence.get(row, score))
         total = {
-            row: chunk_scores.get(row, 0.0) + p.sentence_weight * best_sentence.get(row, (0.0,))[0]
+            row: chunk_scores.get(row, 0.0) + p.sentence_weight * best_sentence.get(row, 0.0)
             for row in set(chunk_scores) | set(best_sentence)
         }
         ranked = sorted(total, key=total.__getitem__, reverse=True)
