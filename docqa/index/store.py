@@ -15,7 +15,8 @@ from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon
 from docqa.ingest.base import Document, Page
 
-FORMAT_VERSION = 1
+# 2: builds carry the cross-lingual lexicon.
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 BUILDS = "builds"
 # Builds older than these are removed after a switch; the previous one stays for in-flight readers.
@@ -29,6 +30,10 @@ SENT_DOC, SENT_START, SENT_END = range(3)
 
 class IndexNotFoundError(Exception):
     """No usable index at the given directory; the message says what to run."""
+
+
+class IndexDamagedError(IndexNotFoundError):
+    """A build whose files are missing, truncated or inconsistent with each other."""
 
 
 @dataclass
@@ -95,16 +100,32 @@ def read_build(build_dir: Path) -> IndexData:
     manifest_path = build_dir / "manifest.json"
     if not manifest_path.is_file():
         raise IndexNotFoundError(f"{build_dir} is not a complete index build (no manifest.json)")
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    if manifest.get("format") != FORMAT_VERSION:
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        version = manifest.get("format")
+    except (OSError, ValueError, AttributeError) as error:
+        raise IndexDamagedError(
+            f"{manifest_path} is unreadable ({error}): run `docqa ingest` to rebuild it"
+        ) from error
+    if version != FORMAT_VERSION:
         raise IndexNotFoundError(
-            f"{build_dir} has index format {manifest.get('format')}, this docqa reads "
-            f"{FORMAT_VERSION}: run `docqa ingest` to rebuild it"
+            f"{build_dir} has index format {version}, this docqa reads {FORMAT_VERSION}: "
+            "run `docqa ingest` to rebuild it"
         )
+    try:
+        return _read_parts(build_dir, manifest)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexDamagedError(
+            f"{build_dir} is damaged ({type(error).__name__}: {error}): "
+            "run `docqa ingest` to rebuild it"
+        ) from error
+
+
+def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
     with open(build_dir / "documents.jsonl", encoding="utf-8") as lines:
         documents = [_document_from_json(json.loads(line)) for line in lines]
     names = [e["name"] for e in manifest["embedders"]]
-    return IndexData(
+    data = IndexData(
         documents=documents,
         chunks=np.load(build_dir / "chunks.npy"),
         sentences=np.load(build_dir / "sentences.npy"),
@@ -114,6 +135,11 @@ def read_build(build_dir: Path) -> IndexData:
         lexicon=Lexicon.load(build_dir / "lexicon"),
         manifest=manifest,
     )
+    for name in names:
+        chunk_rows, sentence_rows = len(data.chunk_vectors[name]), len(data.sentence_vectors[name])
+        if chunk_rows != len(data.chunks) or sentence_rows != len(data.sentences):
+            raise ValueError(f"the {name} vectors do not match the chunk and sentence tables")
+    return data
 
 
 def current_build_dir(index_dir: Path) -> Path:

@@ -72,26 +72,15 @@ def _exclusive(index_dir: Path) -> Iterator[None]:
 def _previous(index_dir: Path) -> store.IndexData | None:
     """The current build, for reusing its vectors; None when there is none or it is unusable.
 
-    Reuse only saves time: a damaged build (missing or truncated files, bad JSON...) must not
-    stop the full rebuild that replaces it, whatever the error reading it.
+    Reuse only saves time: a damaged build must not stop the full rebuild that replaces it.
     """
     try:
-        data = store.read_build(store.current_build_dir(index_dir))
-        for name, vectors in data.chunk_vectors.items():
-            sentence_vectors = data.sentence_vectors[name]
-            if len(vectors) != len(data.chunks) or len(sentence_vectors) != len(data.sentences):
-                raise ValueError(f"the {name} vectors do not match the chunk and sentence tables")
+        return store.read_build(store.current_build_dir(index_dir))
+    except store.IndexDamagedError as error:
+        logger.warning("%s; re-embedding every document", error)
     except store.IndexNotFoundError:
-        return None  # no build yet, or one in an older format
-    except Exception as error:
-        logger.warning(
-            "cannot read the current index build in %s (%s: %s); re-embedding every document",
-            index_dir,
-            type(error).__name__,
-            error,
-        )
-        return None
-    return data
+        pass  # no build yet, or one in an older format
+    return None
 
 
 def _reusable_rows(

@@ -2,12 +2,13 @@
 
 import json
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ingest, make_settings
+from conftest import ingest, make_settings, run_cli
 
 from docqa.embed.registry import get_embedder
 from docqa.index import store
@@ -128,6 +129,26 @@ def test_incomplete_or_old_format_builds_are_refused(small_corpus: Path, tmp_pat
     again = ingest(settings)
     assert again.build_dir != build_dir
     assert open_searcher(settings.index_dir, settings).chunk_count == again.chunks
+
+
+def test_a_build_with_a_missing_part_is_refused_with_the_fix(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    # What an index written by an older docqa, before the lexicon existed, looks like.
+    settings = make_settings(tmp_path / "index", small_corpus)
+    build_dir = ingest(settings).build_dir
+    shutil.rmtree(build_dir / "lexicon")
+
+    with pytest.raises(store.IndexDamagedError, match="docqa ingest"):
+        open_searcher(settings.index_dir, settings)
+    asked = run_cli("ask", "¿Es gratuita la vacunación?", "--index", str(settings.index_dir))
+    assert asked.returncode != 0
+    assert "damaged" in asked.stderr and "docqa ingest" in asked.stderr
+    assert "Traceback" not in asked.stderr + asked.stdout
+    # The same corpus is rebuilt rather than reported as up to date.
+    again = ingest(settings)
+    assert not again.up_to_date and again.build_dir != build_dir
+    assert open_searcher(settings.index_dir, settings).version == again.build_id
 
 
 def test_old_builds_are_pruned_to_keep_builds(small_corpus: Path, tmp_path: Path) -> None:
