@@ -21,6 +21,11 @@ class RankingParams:
     """How the retrievers' scores are combined; every field is judged by `docqa eval`."""
 
     dense_weight: float = 1.0
+    # Dense search also with the question rendered in the other language (index.lexicon): each
+    # embedder then compares within one language, where it is far stronger than across two.
+    translated_weight: float = 1.0
+    # How much of a chunk's hubness (index.hubness) is subtracted from its cosine.
+    hub_penalty: float = 0.5
     # Relative trust in each embedder by name; USE carries meaning across languages best.
     embedder_weights: tuple[tuple[str, float], ...] = (("e5", 1.0), ("use", 1.0))
     bm25_weight: float = 0.5
@@ -29,7 +34,7 @@ class RankingParams:
     sentence_weight: float = 1.0
     # Two passages this similar (cosine) say the same thing: only the better one is shown.
     duplicate_cosine: float = 0.93
-    # The answer is withheld when the best sentence's mean raw cosine is below this.
+    # The answer is withheld when its confidence (Searcher.confidence) is below this.
     min_confidence: float = 0.55
 
 
@@ -96,28 +101,31 @@ class Searcher:
         text = self.data.documents[doc_index].text[start:end]
         return Passage(text, round(float(score), 4), self._citation(doc_index, start, end))
 
-    def _scores(self, question: str, lang: str) -> tuple[dict[int, float], dict[int, float], dict]:
-        """Fused chunk scores, fused sentence scores, and raw evidence for abstention."""
+    def _scores(
+        self, question: str, lang: str
+    ) -> tuple[dict[int, float], dict[int, float], dict[str, np.ndarray]]:
+        """Fused chunk scores, fused sentence scores, and each embedder's query vectors."""
         p = self.params
         candidates = min(self.settings.candidates, self.chunk_count)
         chunk_scores: dict[int, float] = {}
         sentence_scores: dict[int, float] = {}
-        raw_sentence: dict[int, list[float]] = {}
+        query_vectors: dict[str, np.ndarray] = {}
         weights = dict(p.embedder_weights)
-        for embedder in self.embedders:
-            weight = p.dense_weight * weights.get(embedder.name, 1.0)
-            query = embedder.encode_queries([question])[0]
-            rows, scores = self.chunk_index[embedder.name].search(query, candidates)
-            for row, z in zip(rows.tolist(), _zscores(scores).tolist(), strict=True):
-                chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * z
-            srows, sscores = self.sentence_index[embedder.name].search(query, candidates * 2)
-            for row, z, raw in zip(
-                srows.tolist(), _zscores(sscores).tolist(), sscores.tolist(), strict=True
-            ):
-                sentence_scores[row] = sentence_scores.get(row, 0.0) + weight * z
-                raw_sentence.setdefault(row, []).append(raw)
         other = next(x for x in store.LANGS if x != lang)
         translated = self.data.lexicon.translate(question, lang, other, self.lexicon_embedder)
+        texts = [question, translated] if translated and p.translated_weight else [question]
+        for embedder in self.embedders:
+            weight = p.dense_weight * weights.get(embedder.name, 1.0)
+            queries = query_vectors[embedder.name] = embedder.encode_queries(texts)
+            hub = self.data.chunk_hubness[embedder.name]
+            for query, w in zip(queries, (weight, weight * p.translated_weight), strict=False):
+                rows, scores = self.chunk_index[embedder.name].search(query, candidates)
+                adjusted = _zscores(scores - p.hub_penalty * hub[rows])
+                for row, z in zip(rows.tolist(), adjusted.tolist(), strict=True):
+                    chunk_scores[row] = chunk_scores.get(row, 0.0) + w * z
+            srows, sscores = self.sentence_index[embedder.name].search(queries[0], candidates * 2)
+            for row, z in zip(srows.tolist(), _zscores(sscores).tolist(), strict=True):
+                sentence_scores[row] = sentence_scores.get(row, 0.0) + weight * z
         for target, query, weight in (
             (lang, question, p.bm25_weight),
             (other, translated, p.bm25_cross_weight),
@@ -126,14 +134,14 @@ class Searcher:
             if len(scores):
                 for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
                     chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * s
-        return chunk_scores, sentence_scores, raw_sentence
+        return chunk_scores, sentence_scores, query_vectors
 
     def search(self, question: str, k: int) -> SearchResult:
         started = time.perf_counter()
         question = question.strip()
         lang = detect_language(question)
         p = self.params
-        chunk_scores, sentence_scores, raw_sentence = self._scores(question, lang)
+        chunk_scores, sentence_scores, query_vectors = self._scores(question, lang)
 
         # A passage earns the score of its best sentence.
         best_sentence: dict[int, float] = {}
@@ -147,7 +155,7 @@ class Searcher:
         ranked = sorted(total, key=total.__getitem__, reverse=True)
         chosen = self._distinct(ranked, k)
         passages = [self._passage(row, total[row]) for row in chosen]
-        answer = self._answer(chosen, sentence_scores, raw_sentence)
+        answer = self._answer(chosen, sentence_scores, query_vectors)
         return SearchResult(
             question=question,
             language=lang,
@@ -176,7 +184,7 @@ class Searcher:
         self,
         chosen: list[int],
         sentence_scores: dict[int, float],
-        raw_sentence: dict[int, list[float]],
+        query_vectors: dict[str, np.ndarray],
     ) -> Answer | None:
         """The best-scored statement inside the top passage, unless the evidence is too weak."""
         if not chosen:
@@ -186,7 +194,7 @@ class Searcher:
         if not eligible:
             return None
         sentence = max(eligible, key=sentence_scores.__getitem__)
-        if self.confidence(raw_sentence[sentence]) < self.params.min_confidence:
+        if self.confidence(sentence, query_vectors) < self.params.min_confidence:
             return None
         doc_index, start, end = self.data.sentences[sentence]
         text = self.data.documents[doc_index].text[start:end]
@@ -198,6 +206,14 @@ class Searcher:
         text = self.data.documents[doc_index].text[start:end]
         return not text.endswith("?") and len(text.split()) >= MIN_ANSWER_WORDS
 
-    def confidence(self, raw: list[float]) -> float:
-        """Mean raw cosine over all embedders; one that did not rank the sentence counts 0."""
-        return sum(raw) / len(self.embedders)
+    def confidence(self, sentence: int, query_vectors: dict[str, np.ndarray]) -> float:
+        """Mean over embedders of the sentence's cosine to the question or its translation.
+
+        A sentence in the other language is judged against the translation, which the
+        embedders compare far more reliably than text across two languages.
+        """
+        cosines = [
+            float((queries @ self.data.sentence_vectors[name][sentence]).max())
+            for name, queries in query_vectors.items()
+        ]
+        return sum(cosines) / len(cosines)

@@ -48,6 +48,8 @@ class IndexData:
     # Per embedder name: unit vectors of chunks and of sentences.
     chunk_vectors: dict[str, np.ndarray]
     sentence_vectors: dict[str, np.ndarray]
+    # Per embedder name: each chunk's hubness (see index.hubness).
+    chunk_hubness: dict[str, np.ndarray]
     # Per language: BM25 over that language's chunks.
     lexical: dict[str, LexicalIndex]
     lexicon: Lexicon
@@ -86,6 +88,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
     for name, vectors in data.chunk_vectors.items():
         np.save(build_dir / f"vectors-{name}-chunks.npy", vectors)
         np.save(build_dir / f"vectors-{name}-sentences.npy", data.sentence_vectors[name])
+        np.save(build_dir / f"hubness-{name}-chunks.npy", data.chunk_hubness[name])
     with open(build_dir / "documents.jsonl", "w", encoding="utf-8") as out:
         for doc in data.documents:
             out.write(json.dumps(_document_to_json(doc), ensure_ascii=False) + "\n")
@@ -131,13 +134,16 @@ def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
         sentences=np.load(build_dir / "sentences.npy"),
         chunk_vectors={n: np.load(build_dir / f"vectors-{n}-chunks.npy") for n in names},
         sentence_vectors={n: np.load(build_dir / f"vectors-{n}-sentences.npy") for n in names},
+        chunk_hubness={n: np.load(build_dir / f"hubness-{n}-chunks.npy") for n in names},
         lexical={lang: LexicalIndex.load(lang, build_dir / f"bm25-{lang}") for lang in LANGS},
         lexicon=Lexicon.load(build_dir / "lexicon"),
         manifest=manifest,
     )
     for name in names:
-        chunk_rows, sentence_rows = len(data.chunk_vectors[name]), len(data.sentence_vectors[name])
-        if chunk_rows != len(data.chunks) or sentence_rows != len(data.sentences):
+        chunk_rows = {len(data.chunk_vectors[name]), len(data.chunk_hubness[name])}
+        if chunk_rows != {len(data.chunks)} or len(data.sentence_vectors[name]) != len(
+            data.sentences
+        ):
             raise ValueError(f"the {name} vectors do not match the chunk and sentence tables")
     return data
 

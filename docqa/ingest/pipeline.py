@@ -15,6 +15,7 @@ import numpy as np
 from docqa.config import Settings
 from docqa.embed.registry import get_embedder
 from docqa.index import store
+from docqa.index.hubness import hubness
 from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon, lexicon_embedder
 from docqa.ingest.base import Document
@@ -244,6 +245,7 @@ def run_ingest(
             sentences,
             chunk_vectors,
             sentence_vectors,
+            {name: hubness(vectors) for name, vectors in chunk_vectors.items()},
             lexical,
             lexicon,
             manifest,
