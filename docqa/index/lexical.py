@@ -75,6 +75,7 @@ class LexicalIndex:
         if not known:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         k = min(k, len(self.rows))
-        ids, scores = self.retriever.retrieve([known], k=k, show_progress=False, n_threads=1)
+        # n_threads=0 runs in the calling thread: a pool per query costs more than the search.
+        ids, scores = self.retriever.retrieve([known], k=k, show_progress=False, n_threads=0)
         keep = scores[0] > 0
         return self.rows[ids[0][keep]], scores[0][keep]
