@@ -3,9 +3,12 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_ADMIN_KEY_CHARS = 16
 
 
 class Settings(BaseSettings):
@@ -36,6 +39,51 @@ class Settings(BaseSettings):
     default_k: int = Field(5, ge=1)
     max_k: int = Field(50, ge=1, le=1000)
     max_question_chars: int = Field(1000, ge=1)
+
+    # Searches that run at once; more wait their turn (each is CPU bound and uses `threads`).
+    search_concurrency: int = Field(2, ge=1)
+    # Search results kept per index build, by question and k; 0 turns the cache off.
+    result_cache_size: int = Field(1024, ge=0)
+
+    # Key for the admin endpoints (POST /admin/reload); unset or empty turns them off.
+    admin_api_key: SecretStr | None = None
+    # Seconds between checks of <index_dir>/CURRENT for a new build to serve; 0 turns it off.
+    reload_poll_seconds: float = Field(2.0, ge=0)
+    # Origins ("https://example.org") whose pages may call the API, as the widget does.
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _usable_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None or not key.get_secret_value():
+            return None
+        value = key.get_secret_value()
+        # Clients send it in an HTTP header; a short key can be guessed.
+        if not (value.isascii() and value.isprintable()) or " " in value:
+            raise ValueError("must be printable ASCII without spaces (it travels in a header)")
+        if len(value) < MIN_ADMIN_KEY_CHARS:
+            raise ValueError(f"must be at least {MIN_ADMIN_KEY_CHARS} characters long")
+        return key
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        # Browsers send scheme and host in lower case; the allow-list is compared verbatim.
+        origins = [origin.lower() for origin in origins]
+        for origin in origins:
+            parts = urlsplit(origin)
+            is_origin = (
+                parts.scheme in {"http", "https"}
+                and parts.hostname
+                and origin == f"{parts.scheme}://{parts.netloc}"
+            )
+            # A browser sends the origin exactly so, without a path or a trailing slash.
+            if not is_origin:
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], "
+                    "e.g. https://example.org, with no path or trailing slash"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

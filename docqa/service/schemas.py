@@ -1,4 +1,8 @@
-"""Request and response bodies of the HTTP contract (see DESIGN.md), as pydantic models."""
+"""Request and response bodies of the HTTP contract (see DESIGN.md), as pydantic models.
+
+The /ask and /search body is docqa.index.results.SearchResult itself: FastAPI validates and
+documents those dataclasses as they are, so the contract has one definition.
+"""
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
@@ -22,37 +26,6 @@ class AskRequest(BaseModel):
         return value
 
 
-class Citation(BaseModel):
-    """`document.text[start:end]` is the cited text, always."""
-
-    doc_id: str
-    title: str
-    source: str
-    page: int | None
-    start: int
-    end: int
-
-
-class Passage(BaseModel):
-    text: str
-    score: float
-    citation: Citation
-
-
-class Answer(BaseModel):
-    text: str
-    citation: Citation
-
-
-class AskResponse(BaseModel):
-    question: str
-    language: str
-    answer: Answer | None
-    passages: list[Passage]
-    index_version: str
-    took_ms: float
-
-
 class Health(BaseModel):
     status: str
     documents: int
@@ -61,6 +34,16 @@ class Health(BaseModel):
     embedders: list[str]
     index_version: str
     built_at: str | None
+    last_reload_error: str | None = Field(
+        description="Why the last reload failed (the previous build is still served), else null"
+    )
+
+
+class ReloadResponse(BaseModel):
+    previous_version: str
+    index_version: str
+    changed: bool
+    took_ms: float
 
 
 class DocumentSummary(BaseModel):

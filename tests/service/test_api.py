@@ -2,10 +2,8 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,12 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from conftest import CorpusIndex, make_settings
 from starlette.testclient import TestClient
 
 from docqa.index.store import IndexNotFoundError
 from docqa.service.app import create_app
+from service.servers import Servers, free_port
 
 SPANISH = "¿Cuántos hospitales tiene el IMSS-Bienestar?"
 ENGLISH_BRANCH_19 = "Where does the money for IMSS-Bienestar come from in the federal budget?"
@@ -29,26 +27,8 @@ CITATION_KEYS = {"doc_id", "title", "source", "page", "start", "end"}
 
 
 @pytest.fixture(scope="module")
-def base_url(corpus_index: CorpusIndex) -> Iterator[str]:
-    """A real uvicorn server in a background thread, on a socket bound to a free port."""
-    app = create_app(corpus_index.settings, corpus_index.index_dir)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert thread.is_alive(), "the server thread died during startup"
-        assert time.monotonic() < deadline, "the server did not start within 120 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
-    sock.close()
-    assert not thread.is_alive(), "the server did not shut down"
+def base_url(corpus_index: CorpusIndex, servers: Servers) -> str:
+    return servers.start(create_app(corpus_index.settings, corpus_index.index_dir))
 
 
 @pytest.fixture(scope="module")
@@ -286,15 +266,70 @@ def test_wrong_method_and_unknown_path_are_json(client: httpx.Client) -> None:
         assert response.headers["content-type"].startswith("application/json")
 
 
-# --- the page ------------------------------------------------------------------------------
+# --- the page, the document view and the widget --------------------------------------------
+
+# Each of these can turn text into markup; document text must only ever become text nodes.
+MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser")
 
 
-def test_search_page_is_served(client: httpx.Client) -> None:
+def test_search_page_is_served_with_a_strict_policy(client: httpx.Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "<form" in response.text and "search?" in response.text
-    assert "innerHTML" not in response.text
+    assert '<form id="ask"' in response.text
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_document_view_status_follows_the_doc_id(
+    client: httpx.Client, documents: dict[str, dict]
+) -> None:
+    known = client.get(f"/view/{next(iter(documents))}", params={"start": 0, "end": 5})
+    assert known.status_code == 200
+    assert known.headers["content-type"].startswith("text/html")
+    assert "content-security-policy" in known.headers
+    assert client.get("/view/no-such-doc.txt").status_code == 404
+
+
+def test_widget_script_is_one_self_contained_file(client: httpx.Client) -> None:
+    response = client.get("/widget.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    script = response.text
+    # The shared core travels inside the widget's own function, not as a global.
+    assert script.startswith("(() => {") and script.rstrip().endswith("})();")
+    assert "const DocQA" in script and "attachShadow" in script
+
+
+@pytest.mark.parametrize(
+    "path", ["/widget.js", "/static/core.js", "/static/page.js", "/static/view.js"]
+)
+def test_scripts_never_write_markup(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert not [sink for sink in MARKUP_SINKS if sink in response.text]
+
+
+def test_openapi_documents_the_api(client: httpx.Client) -> None:
+    assert "swagger" in client.get("/docs").text.lower()
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/ask", "/search", "/health", "/documents", "/documents/{doc_id}"} <= set(paths)
+    assert "/admin/reload" in paths
+
+
+def test_responses_name_the_index_version_in_a_header(client: httpx.Client, health: dict) -> None:
+    for response in (
+        client.post("/ask", json={"question": SPANISH, "k": 1}),
+        client.get("/search", params={"q": SPANISH, "k": 1}),
+        client.get("/documents"),
+    ):
+        assert response.headers["x-index-version"] == health["index_version"]
+
+
+def test_a_repeated_question_gets_the_same_answer(client: httpx.Client) -> None:
+    first, again = (client.post("/ask", json={"question": ENGLISH_BRANCH_19}).json() for _ in "ab")
+    assert first.pop("took_ms") >= 0 and again.pop("took_ms") >= 0
+    assert again == first
 
 
 # --- startup -------------------------------------------------------------------------------
@@ -310,18 +345,12 @@ def test_startup_without_an_index_fails_clearly(tmp_path: Path) -> None:
 # --- docqa serve ---------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _cli_env() -> dict[str, str]:
     return {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE"}
 
 
 def test_docqa_serve_runs_the_service(corpus_index: CorpusIndex, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(

@@ -2,14 +2,14 @@
 
 from fastapi import APIRouter, HTTPException
 
-from docqa.service.deps import DocumentsDep
+from docqa.service.deps import SnapshotDep
 from docqa.service.schemas import DocumentDetail, DocumentSummary, ErrorBody
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 
 @router.get("")
-def list_documents(documents: DocumentsDep) -> list[DocumentSummary]:
+def list_documents(index: SnapshotDep) -> list[DocumentSummary]:
     return [
         DocumentSummary(
             doc_id=doc.doc_id,
@@ -19,13 +19,13 @@ def list_documents(documents: DocumentsDep) -> list[DocumentSummary]:
             pages=len(doc.pages) or None,
             chars=len(doc.text),
         )
-        for doc in documents.values()
+        for doc in index.documents.values()
     ]
 
 
 @router.get("/{doc_id}", responses={404: {"model": ErrorBody, "description": "Unknown doc_id"}})
-def get_document(doc_id: str, documents: DocumentsDep) -> DocumentDetail:
-    doc = documents.get(doc_id)
+def get_document(doc_id: str, index: SnapshotDep) -> DocumentDetail:
+    doc = index.documents.get(doc_id)
     if doc is None:
         raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
     return DocumentDetail(

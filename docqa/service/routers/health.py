@@ -2,14 +2,15 @@
 
 from fastapi import APIRouter
 
-from docqa.service.deps import SearcherDep
+from docqa.service.deps import LiveDep
 from docqa.service.schemas import Health
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(searcher: SearcherDep) -> Health:
+def health(live: LiveDep) -> Health:
+    searcher = live.current.searcher
     return Health(
         status="ok",
         documents=len(searcher.data.documents),
@@ -18,4 +19,5 @@ def health(searcher: SearcherDep) -> Health:
         embedders=[e.name for e in searcher.embedders],
         index_version=searcher.version,
         built_at=searcher.data.manifest.get("built_at"),
+        last_reload_error=live.last_error,
     )

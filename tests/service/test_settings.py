@@ -1,0 +1,67 @@
+"""The service's settings: admin key, CORS allow-list, reload and search limits."""
+
+import pytest
+from pydantic import ValidationError
+
+from docqa.config import Settings
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)
+
+
+def error_of(**values: object) -> str:
+    with pytest.raises(ValidationError) as caught:
+        settings(**values)
+    return str(caught.value)
+
+
+def test_defaults_keep_admin_off_and_cross_origin_closed() -> None:
+    defaults = settings()
+    assert defaults.admin_api_key is None
+    assert defaults.cors_origins == []
+    assert defaults.reload_poll_seconds > 0
+
+
+def test_an_empty_admin_key_turns_admin_off() -> None:
+    assert settings(admin_api_key="").admin_api_key is None
+
+
+def test_the_admin_key_is_kept_secret() -> None:
+    key = "k" * 20
+    configured = settings(admin_api_key=key)
+    assert configured.admin_api_key.get_secret_value() == key
+    assert key not in repr(configured) and key not in str(configured.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [("short-key", "at least 16"), ("a key with spaces!", "without spaces"), ("ñ" * 20, "ASCII")],
+)
+def test_unusable_admin_keys_are_refused(key: str, words: str) -> None:
+    message = error_of(admin_api_key=key)
+    assert "admin_api_key" in message and words in message
+
+
+def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "DOCQA_CORS_ORIGINS", '["https://Portal.Example.org", "http://localhost:8001"]'
+    )
+    assert settings().cors_origins == ["https://portal.example.org", "http://localhost:8001"]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://example.org/", "https://example.org/page", "example.org", "*", "ftp://x.org"],
+)
+def test_what_is_not_an_origin_is_refused(origin: str) -> None:
+    message = error_of(cors_origins=[origin])
+    assert "cors_origins" in message and "is not an origin" in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("reload_poll_seconds", -1), ("search_concurrency", 0), ("result_cache_size", -1)],
+)
+def test_out_of_range_numbers_are_refused(field: str, value: int) -> None:
+    assert field in error_of(**{field: value})
