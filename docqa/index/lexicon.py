@@ -41,7 +41,8 @@ class Lexicon:
     def __init__(self, words: dict[str, list[str]], vectors: dict[str, np.ndarray]) -> None:
         self.words = words
         self.vectors = vectors
-        self._folded = {lang: {fold(w) for w in ws} for lang, ws in words.items()}
+        # Per language, the folded vocabulary: how the corpus spells words in that language.
+        self.folded = {lang: frozenset(fold(w) for w in ws) for lang, ws in words.items()}
 
     @classmethod
     def build(cls, texts_by_lang: dict[str, list[str]], embedder: Embedder) -> "Lexicon":
@@ -77,8 +78,8 @@ class Lexicon:
         if not words or not len(self.words.get(target, ())):
             return ""
         # Names and shared terms ("imss", "nayarit") already match as they are.
-        kept = [w for w in words if fold(w) in self._folded[target]]
-        rest = [w for w in words if fold(w) not in self._folded[target]]
+        kept = [w for w in words if fold(w) in self.folded[target]]
+        rest = [w for w in words if fold(w) not in self.folded[target]]
         translated = []
         if rest:
             similarity = embedder.encode_queries(rest) @ self.vectors[target].T

@@ -139,7 +139,7 @@ class Searcher:
     def search(self, question: str, k: int) -> SearchResult:
         started = time.perf_counter()
         question = question.strip()
-        lang = detect_language(question)
+        lang = detect_language(question, self.data.lexicon.folded)
         p = self.params
         chunk_scores, sentence_scores, query_vectors = self._scores(question, lang)
 

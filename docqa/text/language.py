@@ -1,6 +1,8 @@
 """Spanish/English language detection for documents, chunks and questions."""
 
 import re
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -52,8 +54,13 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*LANGUAGES).build()
 
 
-def detect_language(text: str) -> str:
-    """'es' or 'en'; text with no usable signal (numbers, names only) counts as Spanish."""
+def detect_language(text: str, vocabulary: Mapping[str, AbstractSet[str]] | None = None) -> str:
+    """'es' or 'en'; text with no usable signal (numbers, names only) counts as Spanish.
+
+    `vocabulary` gives each language's folded words as a corpus uses them. In a short text
+    without function words, such as a keyword query, words of one language's vocabulary only
+    vote, and words of both ("imss", "bienestar") are kept from misleading the detector.
+    """
     # Short questions are dominated by names like "IMSS-Bienestar" that read as Spanish;
     # their function words ("how", "is", "the" / "cómo", "es", "el") are the surer sign.
     words = _WORD.findall(fold(text[:400]))
@@ -61,6 +68,15 @@ def detect_language(text: str) -> str:
         votes = {lang: sum(w in only for w in words) for lang, only in _ONLY.items()}
         if votes["es"] != votes["en"]:
             return max(votes, key=votes.__getitem__)
+        if vocabulary:
+            known = {lang: [w for w in words if w in vocabulary.get(lang, ())] for lang in _ONLY}
+            shared = set(known["es"]) & set(known["en"])
+            votes = {lang: len(set(ws) - shared) for lang, ws in known.items()}
+            if votes["es"] != votes["en"]:
+                return max(votes, key=votes.__getitem__)
+            rest = [w for w in words if w not in shared]
+            if rest and shared:
+                text = " ".join(rest)
     # Long texts: the first few thousand characters decide as well as the whole and much faster.
     found = _detector().detect_language_of(text[:4000])
     return LANGUAGES.get(found, DEFAULT_LANGUAGE)

@@ -77,3 +77,32 @@ def test_real_corpus_documents() -> None:
     }
     # Files 000, 001 and 003 are Spanish news and government pages; 002 and 004 are English.
     assert found == {name: ("en" if name.startswith(("002_", "004_")) else "es") for name in found}
+
+
+# As a corpus's lexicon gives it: the names are in both languages' documents.
+VOCABULARY = {
+    "es": frozenset({"imss", "bienestar", "hospitales", "presupuesto", "oaxaca"}),
+    "en": frozenset({"imss", "bienestar", "hospitals", "budget", "oaxaca"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [
+        ("imss bienestar hospitals", "en"),
+        ("IMSS-Bienestar presupuesto", "es"),
+        # No vocabulary word of one language only: the detector sees the words left after
+        # the shared names, which alone read as Spanish.
+        ("imss bienestar funding", "en"),
+        ("imss bienestar financiamiento", "es"),
+        # Function words outrank the vocabulary.
+        ("how many hospitales", "en"),
+    ],
+)
+def test_keyword_queries_use_the_corpus_vocabulary(query: str, lang: str) -> None:
+    assert detect_language(query, VOCABULARY) == lang
+
+
+def test_without_the_vocabulary_shared_names_mislead_keyword_queries() -> None:
+    # Why the vocabulary is passed: this is what the search used to detect.
+    assert detect_language("imss bienestar funding") == "es"
