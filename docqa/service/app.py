@@ -16,7 +16,7 @@ from docqa.index.store import IndexNotFoundError
 from docqa.service import errors
 from docqa.service.cors import AllowListCORS
 from docqa.service.live import LiveIndex
-from docqa.service.routers import admin, ask, documents, health, page, widget
+from docqa.service.routers import admin, ask, docs, documents, health, page, widget
 from docqa.service.web import STATIC
 
 logger = logging.getLogger("docqa.service")
@@ -65,11 +65,14 @@ def create_app(
         title="docqa",
         summary="Bilingual (ES/EN) document-grounded question answering with exact citations",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(AllowListCORS, origins=settings.cors_origins)
-    for module in (ask, health, documents, admin, page, widget):
+    for module in (ask, health, documents, admin, page, widget, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(docs.ASSETS, StaticFiles(directory=docs.ASSETS_DIR), name="docs-assets")
     return app

@@ -352,6 +352,13 @@ def test_document_view_explains_what_it_cannot_show(
     expect(page.locator("#doc-text mark")).to_have_count(1)
 
 
+def test_api_docs_render_offline(site: Site, open_page: Callable[[str], Page]) -> None:
+    page = open_page("en-US")
+    page.goto(f"{site.api}/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/ask")).to_have_count(1)
+    expect(page.locator(".opblock-summary-path", has_text="/admin/reload")).to_have_count(1)
+
+
 # --- hostile document text -------------------------------------------------------------------
 
 HOSTILE = {
