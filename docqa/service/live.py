@@ -115,7 +115,8 @@ class LiveIndex:
     def _pointer(self) -> str | None:
         try:
             return (self.index_dir / store.CURRENT).read_text("utf-8").strip()
-        except OSError:
+        # Missing or garbled: nothing to switch to (a reload would say why).
+        except (OSError, ValueError):
             return None
 
     def has_news(self) -> bool:
