@@ -13,6 +13,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import typer
 
 from docqa.config import get_settings
+from docqa.eval.gate import GateMode
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -138,37 +139,127 @@ def serve(
     uvicorn.run(service, host=host, port=port, workers=1, log_level="info")
 
 
+def _progress(label: str):
+    """A progress bar over a run's questions, shown only on a terminal."""
+    from tqdm import tqdm
+
+    return lambda questions: tqdm(questions, desc=label, unit="question", leave=False, disable=None)
+
+
+def _eval_options_conflict(
+    index: Path | None, corpus: Path | None, target: str | None, compare: bool
+) -> str | None:
+    if index is not None and corpus is not None:
+        return "--index and --corpus are alternatives: give one of them"
+    if target is not None and (index is not None or corpus is not None):
+        return "--target evaluates a running service: it takes no --index or --corpus"
+    if target is not None and compare:
+        return "--compare changes the ranking in this process: it cannot run against --target"
+    return None
+
+
 @app.command()
 def eval(
     question_set: Annotated[
         Path | None, typer.Option("--set", help="Question set (JSONL) [default: dev set]")
     ] = None,
     index: IndexOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for report.json")] = None,
-    k: Annotated[int, typer.Option("-k", help="Passages per question")] = 10,
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="Ingest this folder into a temporary index and use it"),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="URL of a running docqa service to evaluate over HTTP"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for report.json, report.md and the charts"),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=10, help="Passages per question")] = 10,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare", help="Also rank with BM25 only and each embedder alone; one table"
+        ),
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="A report.json to compare the headline metrics with"),
+    ] = None,
+    gate: Annotated[
+        GateMode,
+        typer.Option(
+            "--gate",
+            help="What fails the run: the thresholds and the baseline (all), the baseline "
+            "only, or nothing",
+        ),
+    ] = GateMode.ALL,
 ) -> None:
-    """Run a question set; exit non-zero when below the quality thresholds."""
-    from docqa.eval.dataset import DatasetError, default_set, load_questions
-    from docqa.eval.runner import evaluate, format_report
-    from docqa.index.loader import open_searcher
+    """Run a question set; exit 1 when the gate fails (below thresholds or the baseline)."""
+    from docqa.eval import ablations
+    from docqa.eval.dataset import DatasetError, default_set, fingerprint, load_questions
+    from docqa.eval.gate import BaselineError, check_comparable, judge, load_baseline
+    from docqa.eval.runner import run
+    from docqa.eval.targets import TargetError, open_target
     from docqa.index.store import IndexNotFoundError
+    from docqa.ingest.pipeline import IngestError
 
-    settings = get_settings()
+    conflict = _eval_options_conflict(index, corpus, target, compare)
+    if conflict:
+        _fail(conflict)
+    if gate is GateMode.BASELINE and baseline is None:
+        _fail("--gate baseline needs --baseline FILE")
+    if out is not None and out.exists() and not out.is_dir():
+        _fail(f"--out {out} exists and is not a folder")
+    set_path = question_set or default_set()
+    reference = None
+    # Read before any model is loaded, so that a bad set or baseline fails at once.
     try:
-        questions = load_questions(question_set or default_set())
-        searcher = open_searcher(index or settings.index_dir, settings)
-    except (DatasetError, IndexNotFoundError) as error:
+        questions = load_questions(set_path)
+        if baseline is not None:
+            reference = load_baseline(baseline)
+            check_comparable(reference, fingerprint(questions), k, baseline)
+    except (DatasetError, BaselineError) as error:
         _fail(str(error))
-    report = evaluate(searcher, questions, k=k)
-    typer.echo(format_report(report))
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
-    if report["failed_thresholds"]:
-        typer.secho(
-            "below thresholds: " + ", ".join(report["failed_thresholds"]), fg=typer.colors.RED
-        )
+    runs: dict[str, dict] = {}
+    try:
+        with open_target(get_settings(), index_dir=index, corpus_dir=corpus, url=target) as where:
+            if compare:
+                runs = ablations.compare(
+                    where, questions, k, set_path=set_path, progress_for=_progress
+                )
+                report = runs[ablations.FUSED]
+            else:
+                report = run(where, questions, k, set_path=set_path, progress=_progress("eval"))
+    except (TargetError, IndexNotFoundError, IngestError) as error:
+        _fail(str(error))
+    report["gate"] = judge(report, gate, reference) | {
+        "baseline": str(baseline) if baseline else None
+    }
+    _eval_output(report, runs, out)
+    if report["gate"]["failed"]:
         raise typer.Exit(code=1)
+
+
+def _eval_output(report: dict, runs: dict[str, dict], out: Path | None) -> None:
+    """Print the tables and the gate's verdict; write the report files to `out` when given."""
+    from docqa.eval import report as reports
+
+    typer.echo(
+        f"{report['set']['name']}: {report['set']['questions']} questions, {report['target']}, "
+        f"index {report['index_version']}\n\n{reports.metrics_table(report)}"
+    )
+    if runs:
+        typer.echo(f"\n{reports.compare_table(runs)}")
+    if out is not None:
+        try:
+            typer.echo(f"\nreport: {reports.write(report, out)}")
+            if runs:
+                typer.echo(f"ablations: {reports.write_compare(runs, out)}")
+        except OSError as error:
+            _fail(f"cannot write the report to {out}: {error}")
+    typer.echo("\n" + "\n".join(reports.gate_lines(report["gate"])))
 
 
 if __name__ == "__main__":

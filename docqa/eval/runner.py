@@ -1,134 +1,118 @@
-"""Run a question set through the search path and score it against the thresholds."""
+"""Run a question set through a target and collect one scored row per question, plus failures."""
 
-import statistics
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 
-from docqa.eval.dataset import Question
-from docqa.index.search import Searcher
-from docqa.text.normalize import fold
+from docqa.eval.dataset import Question, fingerprint
+from docqa.eval.metrics import FAILURE_DEPTH, by_slice, contains_answer, relevant_ranks
+from docqa.eval.targets import Target, TargetError
 
-# The quality bar of the foundation issue; the gate fails below any of them.
-THRESHOLDS = {
-    "hit@3": 0.95,
-    "hit@3_cross_lingual": 0.90,
-    "hit@1": 0.80,
-    "abstention_recall": 0.80,
-}
+# Passages listed for each failure.
+FAILURE_PASSAGES = 3
 
-
-def contains_answer(text: str, answers: Iterable[str]) -> bool:
-    folded = fold(text)
-    return any(fold(a) in folded for a in answers)
+Progress = Callable[[Iterable[Question]], Iterable[Question]]
 
 
-def _rank(passages: list[str], answers: list[str]) -> int | None:
-    """1-based rank of the first passage holding an answer, or None."""
-    for rank, text in enumerate(passages, 1):
-        if contains_answer(text, answers):
-            return rank
-    return None
+def _spans(body: dict) -> list[dict]:
+    """Every cited span of an /ask body: the passages and the answer sentence."""
+    return [*body["passages"], *([body["answer"]] if body["answer"] else [])]
 
 
-def _summary(rows: list[dict]) -> dict:
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    out: dict = {"questions": len(rows), "answerable": len(answerable)}
-    if answerable:
-        for k in (1, 3, 5):
-            hits = [r["rank"] is not None and r["rank"] <= k for r in answerable]
-            out[f"hit@{k}"] = round(sum(hits) / len(answerable), 3)
-        out["mrr@10"] = round(
-            sum(1 / r["rank"] for r in answerable if r["rank"] and r["rank"] <= 10)
-            / len(answerable),
-            3,
-        )
-        out["answer_accuracy"] = round(
-            sum(r["answer_correct"] for r in answerable) / len(answerable), 3
-        )
-        out["false_abstention"] = round(
-            sum(r["answer"] is None for r in answerable) / len(answerable), 3
-        )
-    if unanswerable:
-        out["unanswerable"] = len(unanswerable)
-        out["abstention_recall"] = round(
-            sum(r["answer"] is None for r in unanswerable) / len(unanswerable), 3
-        )
-    return out
+def _citations_valid(target: Target, body: dict) -> int:
+    valid = 0
+    for span in _spans(body):
+        citation = span["citation"]
+        text = target.document_text(citation["doc_id"])
+        valid += text is not None and text[citation["start"] : citation["end"]] == span["text"]
+    return valid
 
 
-def evaluate(searcher: Searcher, questions: list[Question], k: int = 10) -> dict:
-    rows = []
-    for q in questions:
-        result = searcher.search(q.question, k)
-        texts = [p.text for p in result.passages]
-        answer = result.answer.text if result.answer else None
-        rows.append(
-            {
-                "id": q.id,
-                "question": q.question,
-                "lang": q.lang,
-                "detected_lang": result.language,
-                "cross_lingual": q.cross_lingual,
-                "answerable": q.answerable,
-                "rank": _rank(texts, q.answers) if q.answerable else None,
-                "answer": answer,
-                "answer_correct": bool(answer and contains_answer(answer, q.answers)),
-                "took_ms": result.took_ms,
-                "top": [
-                    {"doc_id": p.citation.doc_id, "text": p.text[:200]} for p in result.passages[:3]
-                ],
-            }
-        )
-    report = {
-        "index_version": searcher.version,
-        "overall": _summary(rows),
-        "by_language": {
-            lang: _summary([r for r in rows if r["lang"] == lang]) for lang in ("es", "en")
+def _score(target: Target, question: Question, k: int) -> tuple[dict, dict]:
+    """The row of metrics inputs for one question, and the /ask body it came from."""
+    started = time.perf_counter()
+    try:
+        body = target.ask(question.question, k)
+    except TargetError as error:
+        raise TargetError(f"question {question.id}: {error}") from None
+    latency_ms = (time.perf_counter() - started) * 1000
+    answer = body["answer"]["text"] if body["answer"] else None
+    row = {
+        "id": question.id,
+        "lang": question.lang,
+        "detected_lang": body["language"],
+        "cross_lingual": question.cross_lingual,
+        "kind": question.kind,
+        "answerable": question.answerable,
+        "ranks": relevant_ranks([p["text"] for p in body["passages"]], question.answers),
+        "abstained": answer is None,
+        "answer_correct": bool(answer and contains_answer(answer, question.answers)),
+        "citations": len(_spans(body)),
+        "citations_valid": _citations_valid(target, body),
+        "latency_ms": round(latency_ms, 2),
+    }
+    return row, body
+
+
+def _is_failure(row: dict) -> bool:
+    """Missed in the top FAILURE_DEPTH, answered when it should abstain, or a bad citation."""
+    if row["citations_valid"] < row["citations"]:
+        return True
+    if not row["answerable"]:
+        return not row["abstained"]
+    return not row["ranks"] or row["ranks"][0] > FAILURE_DEPTH
+
+
+def _failure(question: Question, row: dict, body: dict) -> dict:
+    return {
+        "id": question.id,
+        "question": question.question,
+        "lang": question.lang,
+        "kind": question.kind,
+        "cross_lingual": question.cross_lingual,
+        "answers": question.answers,
+        "doc_id": question.doc_id,
+        "rank": row["ranks"][0] if row["ranks"] else None,
+        "answer": body["answer"]["text"] if body["answer"] else None,
+        "invalid_citations": row["citations"] - row["citations_valid"],
+        "passages": [
+            {"text": p["text"], "score": p["score"], **p["citation"]}
+            for p in body["passages"][:FAILURE_PASSAGES]
+        ],
+    }
+
+
+def _identity(questions: Iterable[Question]) -> Iterable[Question]:
+    return questions
+
+
+def run(
+    target: Target,
+    questions: list[Question],
+    k: int,
+    *,
+    set_path: Path,
+    progress: Progress = _identity,
+) -> dict:
+    """The report of one run: metrics by slice, every row, and the failures to debug from."""
+    rows, failures = [], []
+    for question in progress(questions):
+        row, body = _score(target, question, k)
+        rows.append(row)
+        if _is_failure(row):
+            failures.append(_failure(question, row, body))
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "set": {
+            "name": set_path.name,
+            "questions": len(questions),
+            "fingerprint": fingerprint(questions),
         },
-        "cross_lingual": _summary([r for r in rows if r["cross_lingual"]]),
-        "monolingual": _summary([r for r in rows if r["answerable"] and not r["cross_lingual"]]),
-        "latency_ms": {
-            "p50": round(statistics.median(r["took_ms"] for r in rows), 2),
-            "max": round(max(r["took_ms"] for r in rows), 2),
-        },
+        "target": target.name,
+        "index_version": target.version,
+        "k": k,
+        "metrics": by_slice(rows),
         "rows": rows,
+        "failures": failures,
     }
-    measured = {
-        "hit@3": report["overall"].get("hit@3", 0.0),
-        "hit@3_cross_lingual": report["cross_lingual"].get("hit@3", 1.0),
-        "hit@1": report["overall"].get("hit@1", 0.0),
-        "abstention_recall": report["overall"].get("abstention_recall", 1.0),
-    }
-    report["thresholds"] = THRESHOLDS
-    report["failed_thresholds"] = [
-        f"{name} {measured[name]} < {bar}"
-        for name, bar in THRESHOLDS.items()
-        if measured[name] < bar
-    ]
-    return report
-
-
-def format_report(report: dict) -> str:
-    keys = [
-        "hit@1",
-        "hit@3",
-        "hit@5",
-        "mrr@10",
-        "answer_accuracy",
-        "false_abstention",
-        "abstention_recall",
-    ]
-    lines = [f"{'slice':<14}" + "".join(f"{k:>18}" for k in keys)]
-    slices = {
-        "overall": report["overall"],
-        **report["by_language"],
-        "cross-lingual": report["cross_lingual"],
-        "monolingual": report["monolingual"],
-    }
-    for name, summary in slices.items():
-        cells = "".join(f"{summary.get(k, float('nan')):>18.3f}" for k in keys)
-        lines.append(f"{name:<14}{cells}")
-    lines.append(
-        f"latency p50 {report['latency_ms']['p50']} ms, max {report['latency_ms']['max']} ms"
-    )
-    return "\n".join(lines)

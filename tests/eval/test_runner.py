@@ -1,99 +1,119 @@
-"""The eval runner and `docqa eval` against the real index: metrics, gate, bad sets."""
+"""Runs against the real corpus index: in process, and over HTTP from a real server."""
 
-import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from fastapi import FastAPI
+from service.servers import Servers
 
-from docqa.eval.dataset import DatasetError, default_set, load_questions
-from docqa.eval.runner import THRESHOLDS, evaluate
-from docqa.index.loader import open_searcher
-
-EASY = {
-    "id": "t-1",
-    "question": (
-        "¿A cuántos hospitales creció la capacidad del IMSS-Bienestar desde su lanzamiento?"
-    ),
-    "lang": "es",
-    "answers": ["660 hospitales"],
-    "doc_id": "003_24e78c8e44c615f3.txt",
-}
-OFF_TOPIC = {
-    "id": "t-2",
-    "question": "What is the capital of France?",
-    "lang": "en",
-    "answers": [],
-    "kind": "unanswerable",
-}
-IMPOSSIBLE = {**EASY, "id": "t-3", "answers": ["a string that appears in no document"]}
+from docqa.eval.dataset import fingerprint, load_questions
+from docqa.eval.runner import run
+from docqa.eval.targets import HttpTarget, SearcherTarget, TargetError
+from eval.questions import CROSS, EASY, IMPOSSIBLE, OFF_TOPIC, write_set
 
 
-def write_set(path: Path, rows: list[dict]) -> Path:
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", "utf-8")
-    return path
+@pytest.fixture
+def set_path(tmp_path: Path) -> Path:
+    return write_set(tmp_path / "set.jsonl", [EASY, OFF_TOPIC, CROSS, IMPOSSIBLE])
 
 
-def test_bundled_dev_set_meets_the_documented_shape():
-    questions = load_questions(default_set())
-    langs = [q.lang for q in questions]
-    assert len(questions) >= 60
-    assert abs(langs.count("es") - langs.count("en")) <= 2
-    assert sum(q.cross_lingual for q in questions) >= 0.3 * len(questions)
-    assert sum(not q.answerable for q in questions) >= 5
-
-
-def test_metrics_count_hits_and_abstentions(corpus_index, tmp_path):
-    searcher = open_searcher(corpus_index.index_dir, corpus_index.settings)
-    questions = load_questions(write_set(tmp_path / "s.jsonl", [EASY, OFF_TOPIC, IMPOSSIBLE]))
-    report = evaluate(searcher, questions, k=5)
+def test_in_process_run_scores_rows_slices_and_failures(
+    in_process: SearcherTarget, set_path: Path
+) -> None:
+    questions = load_questions(set_path)
+    report = run(in_process, questions, 10, set_path=set_path)
     rows = {r["id"]: r for r in report["rows"]}
-    assert rows["t-1"]["rank"] is not None and rows["t-1"]["rank"] <= 3
-    assert rows["t-3"]["rank"] is None
-    assert report["overall"]["hit@5"] == 0.5
-    assert report["overall"]["abstention_recall"] == 1.0
-    assert report["index_version"] == searcher.version
-    assert any(f.startswith("hit@3") for f in report["failed_thresholds"])
-    assert set(THRESHOLDS) <= set(report["thresholds"])
+    assert rows["t-4"]["ranks"] == []
+    assert rows["t-2"]["ranks"] == [] and rows["t-2"]["abstained"]
+    assert rows["t-1"]["ranks"] and rows["t-3"]["ranks"]
+    overall = report["metrics"]["overall"]
+    assert overall["questions"] == 4 and overall["answerable"] == 3
+    assert overall["citation_validity"] == 1.0
+    assert report["metrics"]["cross_lingual"]["questions"] == 1
+    assert report["set"] == {
+        "name": "set.jsonl",
+        "questions": 4,
+        "fingerprint": fingerprint(questions),
+    }
+    assert report["index_version"] == in_process.version
+    failure = next(f for f in report["failures"] if f["id"] == "t-4")
+    assert failure["rank"] is None and len(failure["passages"]) == 3
+    document = in_process.document_text(failure["passages"][0]["doc_id"])
+    first = failure["passages"][0]
+    assert document[first["start"] : first["end"]] == first["text"]
 
 
-def test_eval_command_gates_on_thresholds(corpus_index, tmp_path):
-    index = str(corpus_index.index_dir)
-    good = run_cli(
-        "eval",
-        "--set",
-        str(write_set(tmp_path / "good.jsonl", [EASY, OFF_TOPIC])),
-        "--index",
-        index,
-        "--out",
-        str(tmp_path / "out"),
-    )
-    assert good.returncode == 0, good.stdout + good.stderr
-    assert json.loads((tmp_path / "out" / "report.json").read_text())["overall"]["hit@1"] == 1.0
-    bad = run_cli(
-        "eval", "--set", str(write_set(tmp_path / "bad.jsonl", [IMPOSSIBLE])), "--index", index
-    )
-    assert bad.returncode == 1
-    assert "below thresholds" in bad.stdout
+def test_a_question_the_service_refuses_stops_the_run(
+    in_process: SearcherTarget, tmp_path: Path
+) -> None:
+    too_long = {**EASY, "question": "¿" + "hospitales " * 200 + "?"}
+    path = write_set(tmp_path / "long.jsonl", [too_long])
+    with pytest.raises(TargetError, match="question t-1: refused: question: is 2202 characters"):
+        run(in_process, load_questions(path), 10, set_path=path)
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("{not json\n", ":1:"),
-        (json.dumps({"id": "x", "question": "q", "lang": "fr", "answers": ["a"]}), "lang"),
-        (json.dumps({"id": "x", "question": "q", "lang": "es"}), "answer string"),
-        ("\n\n", "no questions"),
-    ],
-)
-def test_bad_question_sets_are_refused_with_the_reason(tmp_path, content, message):
-    path = tmp_path / "set.jsonl"
-    path.write_text(content, "utf-8")
-    with pytest.raises(DatasetError, match=message):
-        load_questions(path)
+def test_http_run_matches_the_in_process_run(
+    service_url: str, in_process: SearcherTarget, set_path: Path
+) -> None:
+    questions = load_questions(set_path)
+    local = run(in_process, questions, 10, set_path=set_path)
+    remote_target = HttpTarget(service_url)
+    try:
+        remote = run(remote_target, questions, 10, set_path=set_path)
+    finally:
+        remote_target.close()
+    assert remote["index_version"] == local["index_version"]
+    assert remote["target"] == service_url
+
+    def outcome(report: dict) -> list[tuple]:
+        return [(r["id"], r["ranks"], r["abstained"], r["answer_correct"]) for r in report["rows"]]
+
+    assert outcome(remote) == outcome(local)
+    assert remote["metrics"]["overall"]["citation_validity"] == 1.0
 
 
-def test_eval_command_reports_a_missing_set(tmp_path):
-    result = run_cli("eval", "--set", str(tmp_path / "missing.jsonl"), "--index", str(tmp_path))
-    assert result.returncode == 2
-    assert "does not exist" in result.stderr
+def broken_service(document: str) -> FastAPI:
+    """A service whose passage citations are off by one character: eval must notice."""
+    app = FastAPI()
+    citation = {"doc_id": "d", "title": "d", "source": "d.txt", "page": None}
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"index_version": "broken-1"}
+
+    @app.post("/ask")
+    def ask() -> dict:
+        passage = {
+            "text": document[0:20],
+            "score": 1.0,
+            "citation": {**citation, "start": 1, "end": 21},
+        }
+        return {"question": "q", "language": "es", "answer": None, "passages": [passage]}
+
+    @app.get("/documents/{doc_id}")
+    def get_document(doc_id: str) -> dict:
+        return {"doc_id": doc_id, "text": document}
+
+    return app
+
+
+def test_invalid_citations_over_http_are_measured_and_listed(
+    servers: Servers, tmp_path: Path
+) -> None:
+    url = servers.start(broken_service("El programa tiene 660 hospitales en 23 estados."))
+    path = write_set(tmp_path / "set.jsonl", [EASY])
+    target = HttpTarget(url)
+    try:
+        report = run(target, load_questions(path), 10, set_path=path)
+    finally:
+        target.close()
+    assert report["metrics"]["overall"]["citation_validity"] == 0.0
+    assert report["failures"][0]["invalid_citations"] == 1
+
+
+def test_unreachable_or_foreign_targets_are_refused(servers: Servers) -> None:
+    url = servers.start(FastAPI())
+    with pytest.raises(TargetError, match="answered 404"):
+        HttpTarget(url)
+    with pytest.raises(TargetError, match="http"):
+        HttpTarget("localhost:8000")

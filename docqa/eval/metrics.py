@@ -1,0 +1,110 @@
+"""Retrieval, answer, citation, abstention and latency metrics over scored question rows."""
+
+import math
+import statistics
+from collections.abc import Iterable
+
+from docqa.text.normalize import fold
+
+HIT_KS = (1, 3, 5)
+# Cut-off of MRR and nDCG.
+DEPTH = 10
+# A question is a failure to debug when no passage in this many holds its answer (hit@3 is the
+# headline retrieval metric).
+FAILURE_DEPTH = 3
+
+
+def contains_answer(text: str, answers: Iterable[str]) -> bool:
+    """Whether `text` holds one of `answers`, compared case- and accent-insensitively."""
+    folded = fold(text)
+    return any(fold(answer) in folded for answer in answers)
+
+
+def relevant_ranks(passages: list[str], answers: list[str]) -> list[int]:
+    """1-based ranks of the passages that contain an acceptable answer."""
+    return [rank for rank, text in enumerate(passages, 1) if contains_answer(text, answers)]
+
+
+def ndcg(ranks: list[int], depth: int = DEPTH) -> float:
+    """nDCG@depth with binary relevance; the ideal puts the returned relevant passages first.
+
+    The number of relevant passages in the whole corpus is unknown to a client of the API, so
+    the ideal ranking is the one that reorders the returned top `depth` passages.
+    """
+    found = [rank for rank in ranks if rank <= depth]
+    if not found:
+        return 0.0
+    dcg = sum(1 / math.log2(rank + 1) for rank in found)
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, len(found) + 1))
+    return dcg / ideal
+
+
+def percentile(values: list[float], q: int) -> float | None:
+    """The q-th percentile, interpolated between the closest ranks (as numpy's default)."""
+    if len(values) < 2:
+        return round(values[0], 1) if values else None
+    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 1)
+
+
+def _share(values: Iterable[bool]) -> float | None:
+    values = list(values)
+    return round(sum(values) / len(values), 3) if values else None
+
+
+def _retrieval(answerable: list[dict]) -> dict:
+    out: dict[str, float | None] = {}
+    for k in HIT_KS:
+        out[f"hit@{k}"] = _share(bool(r["ranks"]) and r["ranks"][0] <= k for r in answerable)
+    reciprocal = [
+        1 / r["ranks"][0] if r["ranks"] and r["ranks"][0] <= DEPTH else 0.0 for r in answerable
+    ]
+    out[f"mrr@{DEPTH}"] = round(sum(reciprocal) / len(answerable), 3)
+    out[f"ndcg@{DEPTH}"] = round(sum(ndcg(r["ranks"]) for r in answerable) / len(answerable), 3)
+    out["answer_accuracy"] = _share(r["answer_correct"] for r in answerable)
+    out["false_abstention"] = _share(r["abstained"] for r in answerable)
+    return out
+
+
+def summarize(rows: list[dict]) -> dict:
+    """The metrics of one slice of rows; a metric that the slice cannot measure is left out."""
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    out: dict[str, float | int | None] = {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+    }
+    if answerable:
+        out |= _retrieval(answerable)
+    if unanswerable:
+        # Abstaining is the positive class: recall over the unanswerable questions, precision
+        # over the questions the target abstained on.
+        out["abstention_recall"] = _share(r["abstained"] for r in unanswerable)
+        out["abstention_precision"] = _share(not r["answerable"] for r in rows if r["abstained"])
+    checked = sum(r["citations"] for r in rows)
+    if checked:
+        out["citation_validity"] = round(sum(r["citations_valid"] for r in rows) / checked, 3)
+    latencies = [r["latency_ms"] for r in rows]
+    out["latency_p50_ms"] = percentile(latencies, 50)
+    out["latency_p95_ms"] = percentile(latencies, 95)
+    return {key: value for key, value in out.items() if value is not None}
+
+
+# Slices of a report: every row, each question language, and answerable mono- vs cross-lingual.
+SLICES = {
+    "overall": lambda r: True,
+    "es": lambda r: r["lang"] == "es",
+    "en": lambda r: r["lang"] == "en",
+    "monolingual": lambda r: r["answerable"] and not r["cross_lingual"],
+    "cross_lingual": lambda r: r["cross_lingual"],
+}
+
+
+def by_slice(rows: list[dict]) -> dict[str, dict]:
+    """`summarize` of every slice that has rows."""
+    out = {}
+    for name, keep in SLICES.items():
+        chosen = [r for r in rows if keep(r)]
+        if chosen:
+            out[name] = summarize(chosen)
+    return out
