@@ -6,18 +6,10 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from docqa.eval.metrics import HIT_KS
+from docqa.eval.metrics import HIT_KS, SLICE_LABELS
 
 HIT_CHART = "hit_at_k.png"
 LATENCY_CHART = "latency.png"
-# Slices drawn in the hit@k chart, with their labels.
-HIT_SLICES = {
-    "overall": "overall",
-    "es": "Spanish",
-    "en": "English",
-    "monolingual": "monolingual",
-    "cross_lingual": "cross-lingual",
-}
 
 
 def _figure() -> Figure:
@@ -30,7 +22,7 @@ def _figure() -> Figure:
 def hit_at_k(report: dict, path: Path) -> None:
     slices = {
         label: report["metrics"][name]
-        for name, label in HIT_SLICES.items()
+        for name, label in SLICE_LABELS.items()
         if "hit@1" in report["metrics"].get(name, {})
     }
     figure = _figure()

@@ -100,6 +100,16 @@ SLICES = {
 }
 
 
+# How tables and charts name the slices.
+SLICE_LABELS = {
+    "overall": "overall",
+    "es": "Spanish questions",
+    "en": "English questions",
+    "monolingual": "monolingual",
+    "cross_lingual": "cross-lingual",
+}
+
+
 def by_slice(rows: list[dict]) -> dict[str, dict]:
     """`summarize` of every slice that has rows."""
     out = {}

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from docqa.eval import charts
-from docqa.eval.metrics import FAILURE_DEPTH
+from docqa.eval.metrics import FAILURE_DEPTH, SLICE_LABELS
 
 # (column header, slice metric) of the metrics table.
 METRIC_COLUMNS = (
@@ -35,13 +35,6 @@ COMPARE_COLUMNS = (
     ("hit@3 cross", "cross_lingual", "hit@3"),
     ("p50 ms", "overall", "latency_p50_ms"),
 )
-SLICE_NAMES = {
-    "overall": "overall",
-    "es": "Spanish questions",
-    "en": "English questions",
-    "monolingual": "monolingual",
-    "cross_lingual": "cross-lingual",
-}
 DEFINITIONS = f"""\
 - hit@k: one of the top k passages contains an acceptable answer (case- and accent-insensitive).
 - MRR@10: mean of 1/rank of the first such passage. nDCG@10: binary relevance (a passage is
@@ -78,7 +71,7 @@ def table(headers: list[str], rows: list[list[object]]) -> str:
 
 def metrics_table(report: dict) -> str:
     rows = [
-        [SLICE_NAMES[name], *(summary.get(key) for _, key in METRIC_COLUMNS)]
+        [SLICE_LABELS[name], *(summary.get(key) for _, key in METRIC_COLUMNS)]
         for name, summary in report["metrics"].items()
     ]
     return table(["slice", *(header for header, _ in METRIC_COLUMNS)], rows)
