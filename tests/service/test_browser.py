@@ -163,7 +163,7 @@ def test_widget_answers_a_spanish_question_from_another_origin(
           const status = document.querySelector(".docqa-widget").shadowRoot
             .querySelector("[role=status]");
           window.statusLog = [];
-          new MutationObserver(() => window.statusLog.push(status.className + "|" +
+          new MutationObserver(() => window.statusLog.push(status.dataset.kind + "|" +
             status.textContent)).observe(status, {attributes: true, childList: true});
         }"""
     )
@@ -236,7 +236,7 @@ def test_widget_keyboard_and_english_ui(site: Site, open_page: Callable[[str], P
     assert refused.value.status == 422
     status = page.get_by_role("status")
     expect(status).to_have_text("q: is 1001 characters long; the limit is 1000")
-    expect(status).to_have_class("status error")
+    expect(status).to_have_attribute("data-kind", "error")
     expect(box).to_have_attribute("aria-expanded", "false")
 
 

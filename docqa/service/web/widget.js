@@ -28,7 +28,7 @@
     }
     input:focus { outline: 3px solid #80b3ff; outline-offset: 1px; }
     .status { min-height: 1.4em; margin: 0.3rem 0; color: #57606a; font-size: 0.9em; }
-    .status.error { color: #a40e26; }
+    .status[data-kind="error"] { color: #a40e26; }
     .results {
       list-style: none; margin: 0; padding: 0; max-height: 28rem; overflow-y: auto;
       background: #fff; border: 1px solid #d0d7de; border-radius: 6px;
@@ -83,10 +83,7 @@
   let controller = null;
   let latest = 0; // the number of the newest search; older answers are dropped
 
-  function show(message, kind) {
-    statusLine.textContent = message;
-    statusLine.className = "status " + (kind || "");
-  }
+  const show = (message, kind) => DocQA.showStatus(statusLine, message, kind);
 
   function activate(index) {
     active = index;

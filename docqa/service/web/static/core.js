@@ -67,6 +67,12 @@ const DocQA = (() => {
   }
 
   // status: the HTTP status, or 0 when the service could not be reached at all.
+  // A status line: the message, and its kind ("loading", "empty", "error" or "") for styling.
+  function showStatus(line, message, kind = "") {
+    line.textContent = message;
+    line.dataset.kind = kind;
+  }
+
   class ServiceError extends Error {
     constructor(message, status) {
       super(message);
@@ -149,7 +155,8 @@ const DocQA = (() => {
   function excerpt(text, start, end, limit) {
     if (text.length <= limit) return { text, start, end };
     const spanned = start >= 0;
-    let from = spanned ? Math.max(0, start - Math.floor(Math.max(0, limit - (end - start)) / 2)) : 0;
+    const room = Math.max(0, limit - (end - start));
+    let from = spanned ? Math.max(0, start - Math.floor(room / 2)) : 0;
     let to = Math.min(text.length, Math.max(from + limit, spanned ? end : 0));
     const cut = text.indexOf(" ", from);
     if (from > 0 && cut !== -1 && (!spanned || cut < start)) from = cut + 1;
@@ -178,11 +185,12 @@ const DocQA = (() => {
 
   // "Title · p. 3" (the page only where the document has pages).
   function source(citation) {
-    return citation.page === null ? citation.title : `${citation.title} · ${t.page(citation.page)}`;
+    const { title, page } = citation;
+    return page === null ? title : `${title} · ${t.page(page)}`;
   }
 
   return {
-    lang, t, translate, ServiceError, getJSON, search, documentUrl, viewUrl, element,
-    highlighted, passageText, source,
+    lang, t, translate, showStatus, ServiceError, getJSON, search, documentUrl, viewUrl,
+    element, highlighted, passageText, source,
   };
 })();

@@ -10,10 +10,7 @@
   const endpoint = new URL(".", location.href).href;
   let pending = null;
 
-  function show(message, kind) {
-    statusLine.textContent = message;
-    statusLine.className = kind || "";
-  }
+  const show = (message, kind) => DocQA.showStatus(statusLine, message, kind);
 
   function result(passage, answer, version) {
     const item = element("li", "result");

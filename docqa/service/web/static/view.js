@@ -7,10 +7,7 @@
   const params = new URLSearchParams(location.search);
   const endpoint = new URL("..", location.href).href;
 
-  function show(message, kind) {
-    statusLine.textContent = message;
-    statusLine.className = kind || "";
-  }
+  const show = (message, kind) => DocQA.showStatus(statusLine, message, kind);
 
   async function load() {
     let loaded;
