@@ -35,7 +35,8 @@ def hit_at_k(report: dict, path: Path) -> None:
             positions + (i - (len(HIT_KS) - 1) / 2) * width, values, width, label=f"hit@{k}"
         )
         axes.bar_label(bars, fmt="%.2f", fontsize=7)
-    axes.set_xticks(positions, list(slices))
+    # One word a line: the longer slice names would run into each other.
+    axes.set_xticks(positions, [label.replace(" ", "\n") for label in slices])
     axes.set_ylim(0, 1.2)
     axes.set_ylabel("share of answerable questions")
     axes.set_title(f"hit@k by question language: {report['set']['name']}")
