@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     reload_poll_seconds: float = Field(2.0, ge=0)
     # Origins ("https://example.org") whose pages may call the API, as the widget does.
     cors_origins: list[str] = Field(default_factory=list)
+    # Larger request bodies are refused with 413 before anything parses them.
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # Requests per minute one client address may make on average, in bursts of up to
+    # rate_limit_burst; 0 turns the limit off. /health and /metrics are not limited.
+    rate_limit_per_minute: float = Field(600, ge=0)
+    rate_limit_burst: int = Field(120, ge=1)
 
     @field_validator("admin_api_key")
     @classmethod
