@@ -14,6 +14,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,16 +61,16 @@ def rss_mb(pid: int) -> float:
 def start_server(index: Path, port: int, settings: dict[str, str]) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE", **settings}
     command = [sys.executable, "-m", "docqa.cli", "serve", "--index", str(index)]
-    server = subprocess.Popen(
-        [*command, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # The server logs a line per request: a pipe nobody reads would fill up and stall it.
+    log = Path(tempfile.gettempdir()) / f"docqa-api-bench-{port}.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=output
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"docqa serve exited:\n{server.stderr.read().decode()}")
+            raise SystemExit(f"docqa serve exited; its log, {log}:\n{log.read_text()}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
                 return server
@@ -120,7 +121,9 @@ RUNS = (
 
 def bench(args: argparse.Namespace, questions: list[str], label: str, env: dict) -> None:
     port = free_port()
-    server = start_server(args.index, port, {"DOCQA_RELOAD_POLL_SECONDS": "0", **env})
+    # One client sends every request: the per-client rate limit would answer most with 429.
+    fixed = {"DOCQA_RELOAD_POLL_SECONDS": "0", "DOCQA_RATE_LIMIT_PER_MINUTE": "0"}
+    server = start_server(args.index, port, {**fixed, **env})
     url = f"http://127.0.0.1:{port}"
     try:
         idle = rss_mb(server.pid)

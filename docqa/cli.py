@@ -127,6 +127,7 @@ def serve(
     from docqa.index.loader import open_searcher
     from docqa.index.store import IndexNotFoundError
     from docqa.service.app import create_app
+    from docqa.service.logs import configure_json_logging
 
     settings = get_settings()
     index_dir = index or settings.index_dir
@@ -136,7 +137,9 @@ def serve(
     except IndexNotFoundError as error:
         _fail(str(error))
     service = create_app(settings, index_dir, searcher=searcher)
-    uvicorn.run(service, host=host, port=port, workers=1, log_level="info")
+    configure_json_logging()
+    # uvicorn's own logs go through the JSON handler; its access log would repeat docqa's.
+    uvicorn.run(service, host=host, port=port, workers=1, log_config=None, access_log=False)
 
 
 def _progress(label: str):

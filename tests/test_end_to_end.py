@@ -82,6 +82,21 @@ def test_off_topic_questions_get_no_answer(searcher, question):
     assert result.passages
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Cuál es el teléfono de atención del IMSS-Bienestar?",
+        "¿Cuántas camas tiene el IMSS-Bienestar?",
+    ],
+)
+def test_near_topic_questions_the_corpus_cannot_answer_get_no_answer(searcher, question):
+    # The passages found are about IMSS-Bienestar, as close as for answerable questions, but
+    # none of them speaks of telephones or beds.
+    result = searcher.search(question, 5)
+    assert result.answer is None
+    assert "IMSS-Bienestar" in result.passages[0].text
+
+
 def test_duplicate_text_does_not_crowd_the_results(searcher):
     # corpus/002 holds the same English article twice; the top-k must not repeat itself.
     result = searcher.search("When was the Mexican Social Security Institute founded?", 5)

@@ -1,4 +1,4 @@
-"""A corpus-derived bilingual word map, so BM25 can search the other language's chunks."""
+"""The corpus vocabulary with word embeddings: a bilingual word map and topic coverage."""
 
 import json
 import re
@@ -14,12 +14,15 @@ from docqa.text.normalize import fold
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # A neighbour less similar than this is a guess, not a translation.
 MIN_SIMILARITY = 0.55
+# Words in more than this share of the chunks are the corpus's own topic ("imss", "salud"):
+# they say nothing about whether one passage covers a question.
+COMMON_SHARE = 0.2
 
 
 def content_words(text: str, lang: str) -> list[str]:
-    """Lower-cased words of three letters or more that are not stopwords, in order."""
+    """Lower-cased words of three letters or more that are not stopwords, each once, in order."""
     stop = stopwords(lang)
-    return [w for w in _WORD.findall(text.lower()) if fold(w) not in stop]
+    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if fold(w) not in stop))
 
 
 # USE aligns single words across languages best; any other embedder is a fallback.
@@ -36,20 +39,37 @@ class Lexicon:
     A question's words are mapped to their nearest neighbours in the other language's
     vocabulary; multilingual sentence encoders align single words across Spanish and English
     well enough ("ramo" → "branch", "presupuesto" → "budget") to carry lexical matching over.
+    The same embeddings tell whether a passage speaks of each specific thing a question names.
     """
 
-    def __init__(self, words: dict[str, list[str]], vectors: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self,
+        words: dict[str, list[str]],
+        vectors: dict[str, np.ndarray],
+        chunk_counts: dict[str, int],
+        chunks: int,
+    ) -> None:
         self.words = words
         self.vectors = vectors
+        # Per folded word, how many chunks contain it; `chunks` is how many there are in all.
+        self.chunk_counts = chunk_counts
+        self.chunks = chunks
         # Per language, the folded vocabulary: how the corpus spells words in that language.
         self.folded = {lang: frozenset(fold(w) for w in ws) for lang, ws in words.items()}
+        self._rows = {
+            fold(word): (lang, row) for lang, ws in words.items() for row, word in enumerate(ws)
+        }
 
     @classmethod
     def build(cls, texts_by_lang: dict[str, list[str]], embedder: Embedder) -> "Lexicon":
-        words, vectors = {}, {}
+        words, vectors, chunk_counts = {}, {}, Counter()
         for lang, texts in texts_by_lang.items():
             # One surface form per folded word: the most frequent spelling, accents included.
-            counts = Counter(w for text in texts for w in content_words(text, lang))
+            counts = Counter()
+            for text in texts:
+                found = content_words(text, lang)
+                counts.update(found)
+                chunk_counts.update({fold(w) for w in found})
             best: dict[str, str] = {}
             for word, _ in counts.most_common():
                 best.setdefault(fold(word), word)
@@ -59,32 +79,56 @@ class Lexicon:
                 if words[lang]
                 else np.empty((0, embedder.dim), np.float32)
             )
-        return cls(words, vectors)
+        chunks = sum(len(texts) for texts in texts_by_lang.values())
+        return cls(words, vectors, dict(chunk_counts), chunks)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True)
         (directory / "words.json").write_text(json.dumps(self.words, ensure_ascii=False), "utf-8")
+        frequency = {"chunks": self.chunks, "chunk_counts": self.chunk_counts}
+        (directory / "frequency.json").write_text(json.dumps(frequency, ensure_ascii=False))
         for lang, vectors in self.vectors.items():
             np.save(directory / f"vectors-{lang}.npy", vectors)
 
     @classmethod
     def load(cls, directory: Path) -> "Lexicon":
         words = json.loads((directory / "words.json").read_text("utf-8"))
-        return cls(words, {lang: np.load(directory / f"vectors-{lang}.npy") for lang in words})
+        frequency = json.loads((directory / "frequency.json").read_text("utf-8"))
+        vectors = {lang: np.load(directory / f"vectors-{lang}.npy") for lang in words}
+        return cls(words, vectors, frequency["chunk_counts"], frequency["chunks"])
 
-    def translate(self, question: str, source: str, target: str, embedder: Embedder) -> str:
-        """The question's content words rendered in `target`'s corpus vocabulary."""
-        words = content_words(question, source)
+    def translate(self, words: list[str], word_vectors: np.ndarray, target: str) -> str:
+        """Question words (and their embeddings) rendered in `target`'s corpus vocabulary."""
         if not words or not len(self.words.get(target, ())):
             return ""
         # Names and shared terms ("imss", "nayarit") already match as they are.
         kept = [w for w in words if fold(w) in self.folded[target]]
-        rest = [w for w in words if fold(w) not in self.folded[target]]
+        rest = [i for i, w in enumerate(words) if fold(w) not in self.folded[target]]
         translated = []
         if rest:
-            similarity = embedder.encode_queries(rest) @ self.vectors[target].T
-            for row in similarity:
+            for row in word_vectors[rest] @ self.vectors[target].T:
                 best = int(row.argmax())
                 if row[best] >= MIN_SIMILARITY:
                     translated.append(self.words[target][best])
         return " ".join(kept + translated)
+
+    def coverage(
+        self, words: list[str], word_vectors: np.ndarray, passage_words: list[str]
+    ) -> float:
+        """Mean over the question's specific words of the cosine to the passage's closest word.
+
+        Near-topic questions the corpus cannot answer ("how many beds…") retrieve passages as
+        similar as answerable ones do, but some word they ask about has no counterpart there.
+        """
+        specific = [
+            i
+            for i, w in enumerate(words)
+            if self.chunk_counts.get(fold(w), 0) <= COMMON_SHARE * self.chunks
+        ]
+        if not specific:
+            return 1.0
+        rows = [self._rows[w] for w in {fold(w) for w in passage_words} if w in self._rows]
+        if not rows:
+            return 0.0
+        passage_vectors = np.stack([self.vectors[lang][row] for lang, row in rows])
+        return float((word_vectors[specific] @ passage_vectors.T).max(axis=1).mean())

@@ -1,7 +1,7 @@
 """Hybrid search over one loaded build: fused dense + BM25 ranking, dedup, answer sentence."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,7 @@ from docqa.embed.base import Embedder
 from docqa.embed.registry import get_embedder
 from docqa.index import store
 from docqa.index.dense import DenseIndex
-from docqa.index.lexicon import lexicon_embedder
+from docqa.index.lexicon import content_words, lexicon_embedder
 from docqa.index.results import Answer, Citation, Passage, SearchResult
 from docqa.text.language import detect_language
 
@@ -34,12 +34,29 @@ class RankingParams:
     sentence_weight: float = 1.0
     # Two passages this similar (cosine) say the same thing: only the better one is shown.
     duplicate_cosine: float = 0.93
-    # The answer is withheld when its confidence (Searcher.confidence) is below this.
-    min_confidence: float = 0.55
+    # The answer is withheld when its confidence (Searcher.confidence) is below this, or when
+    # the top passage's coverage of the question's specific words (Lexicon.coverage) is.
+    min_confidence: float = 0.50
+    min_coverage: float = 0.60
 
 
 # An answer sentence shorter than this is a heading or a fragment, not a statement.
 MIN_ANSWER_WORDS = 5
+
+
+@dataclass
+class _Query:
+    """A question as the searcher uses it: its language, its words, and their rendering."""
+
+    text: str
+    lang: str
+    words: list[str]
+    # The lexicon embedder's vectors of `words`.
+    word_vectors: np.ndarray
+    # The words rendered in the other language (index.lexicon).
+    translated: str
+    # Per embedder: the vectors of the question and of its rendering.
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _zscores(scores: np.ndarray) -> np.ndarray:
@@ -96,52 +113,66 @@ class Searcher:
         doc = self.data.documents[doc_index]
         return Citation(doc.doc_id, doc.title, doc.source, doc.page_at(start), int(start), int(end))
 
+    def _chunk_text(self, row: int) -> str:
+        doc_index, start, end = self.data.chunks[row][: store.CHUNK_END + 1]
+        return self.data.documents[doc_index].text[start:end]
+
     def _passage(self, row: int, score: float) -> Passage:
         doc_index, start, end = self.data.chunks[row][: store.CHUNK_END + 1]
-        text = self.data.documents[doc_index].text[start:end]
-        return Passage(text, round(float(score), 4), self._citation(doc_index, start, end))
+        citation = self._citation(doc_index, start, end)
+        return Passage(self._chunk_text(row), round(float(score), 4), citation)
 
-    def _scores(
-        self, question: str, lang: str
-    ) -> tuple[dict[int, float], dict[int, float], dict[str, np.ndarray]]:
-        """Fused chunk scores, fused sentence scores, and each embedder's query vectors."""
+    def _query(self, question: str) -> _Query:
+        lexicon = self.data.lexicon
+        lang = detect_language(question, lexicon.folded)
+        words = content_words(question, lang)
+        if words:
+            word_vectors = self.lexicon_embedder.encode_queries(words)
+        else:
+            word_vectors = np.empty((0, self.lexicon_embedder.dim), np.float32)
+        other = next(x for x in store.LANGS if x != lang)
+        return _Query(
+            question, lang, words, word_vectors, lexicon.translate(words, word_vectors, other)
+        )
+
+    def _scores(self, query: _Query) -> tuple[dict[int, float], dict[int, float]]:
+        """Fused chunk scores and fused sentence scores; fills in the query's vectors."""
         p = self.params
         candidates = min(self.settings.candidates, self.chunk_count)
         chunk_scores: dict[int, float] = {}
         sentence_scores: dict[int, float] = {}
-        query_vectors: dict[str, np.ndarray] = {}
         weights = dict(p.embedder_weights)
-        other = next(x for x in store.LANGS if x != lang)
-        translated = self.data.lexicon.translate(question, lang, other, self.lexicon_embedder)
-        texts = [question, translated] if translated and p.translated_weight else [question]
+        texts = [query.text]
+        if query.translated and p.translated_weight:
+            texts.append(query.translated)
         for embedder in self.embedders:
             weight = p.dense_weight * weights.get(embedder.name, 1.0)
-            queries = query_vectors[embedder.name] = embedder.encode_queries(texts)
+            queries = query.vectors[embedder.name] = embedder.encode_queries(texts)
             hub = self.data.chunk_hubness[embedder.name]
-            for query, w in zip(queries, (weight, weight * p.translated_weight), strict=False):
-                rows, scores = self.chunk_index[embedder.name].search(query, candidates)
+            for vector, w in zip(queries, (weight, weight * p.translated_weight), strict=False):
+                rows, scores = self.chunk_index[embedder.name].search(vector, candidates)
                 adjusted = _zscores(scores - p.hub_penalty * hub[rows])
                 for row, z in zip(rows.tolist(), adjusted.tolist(), strict=True):
                     chunk_scores[row] = chunk_scores.get(row, 0.0) + w * z
             srows, sscores = self.sentence_index[embedder.name].search(queries[0], candidates * 2)
             for row, z in zip(srows.tolist(), _zscores(sscores).tolist(), strict=True):
                 sentence_scores[row] = sentence_scores.get(row, 0.0) + weight * z
-        for target, query, weight in (
-            (lang, question, p.bm25_weight),
-            (other, translated, p.bm25_cross_weight),
+        other = next(x for x in store.LANGS if x != query.lang)
+        for target, text, weight in (
+            (query.lang, query.text, p.bm25_weight),
+            (other, query.translated, p.bm25_cross_weight),
         ):
-            rows, scores = self.data.lexical[target].search(query, candidates)
+            rows, scores = self.data.lexical[target].search(text, candidates)
             if len(scores):
                 for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
                     chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * s
-        return chunk_scores, sentence_scores, query_vectors
+        return chunk_scores, sentence_scores
 
     def search(self, question: str, k: int) -> SearchResult:
         started = time.perf_counter()
-        question = question.strip()
-        lang = detect_language(question, self.data.lexicon.folded)
+        query = self._query(question.strip())
         p = self.params
-        chunk_scores, sentence_scores, query_vectors = self._scores(question, lang)
+        chunk_scores, sentence_scores = self._scores(query)
 
         # A passage earns the score of its best sentence.
         best_sentence: dict[int, float] = {}
@@ -155,10 +186,10 @@ class Searcher:
         ranked = sorted(total, key=total.__getitem__, reverse=True)
         chosen = self._distinct(ranked, k)
         passages = [self._passage(row, total[row]) for row in chosen]
-        answer = self._answer(chosen, sentence_scores, query_vectors)
+        answer = self._answer(chosen, sentence_scores, query)
         return SearchResult(
-            question=question,
-            language=lang,
+            question=query.text,
+            language=query.lang,
             answer=answer,
             passages=passages,
             index_version=self.version,
@@ -184,7 +215,7 @@ class Searcher:
         self,
         chosen: list[int],
         sentence_scores: dict[int, float],
-        query_vectors: dict[str, np.ndarray],
+        query: _Query,
     ) -> Answer | None:
         """The best-scored statement inside the top passage, unless the evidence is too weak."""
         if not chosen:
@@ -194,7 +225,13 @@ class Searcher:
         if not eligible:
             return None
         sentence = max(eligible, key=sentence_scores.__getitem__)
-        if self.confidence(sentence, query_vectors) < self.params.min_confidence:
+        if self.confidence(sentence, query.vectors) < self.params.min_confidence:
+            return None
+        top = chosen[0]
+        lang = store.LANGS[self.data.chunks[top][store.CHUNK_LANG]]
+        passage_words = content_words(self._chunk_text(top), lang)
+        coverage = self.data.lexicon.coverage(query.words, query.word_vectors, passage_words)
+        if coverage < self.params.min_coverage:
             return None
         doc_index, start, end = self.data.sentences[sentence]
         text = self.data.documents[doc_index].text[start:end]

@@ -15,8 +15,8 @@ from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon
 from docqa.ingest.base import Document, Page
 
-# 2: builds carry the cross-lingual lexicon.
-FORMAT_VERSION = 2
+# 2: builds carry the cross-lingual lexicon and hubness; 3: the lexicon counts word chunks.
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 BUILDS = "builds"
 # Builds older than these are removed after a switch; the previous one stays for in-flight readers.

@@ -14,12 +14,21 @@ from docqa.index.loader import open_searcher
 from docqa.index.search import Searcher
 from docqa.index.store import IndexNotFoundError
 from docqa.service import errors
+from docqa.service.bodylimit import BodyLimit
 from docqa.service.cors import AllowListCORS
 from docqa.service.live import LiveIndex
-from docqa.service.routers import admin, ask, docs, documents, health, page, widget
+from docqa.service.metrics import Metrics
+from docqa.service.observe import Observe
+from docqa.service.ratelimit import RateLimit
+from docqa.service.routers import admin, ask, docs, documents, health, metrics, page, widget
+from docqa.service.schemas import BODY_TOO_LARGE, RATE_LIMITED
 from docqa.service.web import STATIC
 
 logger = logging.getLogger("docqa.service")
+
+# Monitoring polls these; they are exempt from the rate limit (see ratelimit.EXEMPT).
+UNLIMITED = (health, metrics)
+LIMITED = (ask, documents, admin, page, widget, docs)
 
 
 def create_app(
@@ -46,6 +55,7 @@ def create_app(
                 raise
         live = LiveIndex(folder, settings, loaded)
         app.state.live = live
+        app.state.metrics.index.live = live
         logger.info(
             "serving index %s: %d documents, %d chunks",
             loaded.version,
@@ -67,12 +77,28 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        responses=BODY_TOO_LARGE,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()
     errors.install(app)
-    app.add_middleware(AllowListCORS, origins=settings.cors_origins)
-    for module in (ask, health, documents, admin, page, widget, docs):
+    for module in UNLIMITED:
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.mount(docs.ASSETS, StaticFiles(directory=docs.ASSETS_DIR), name="docs-assets")
+    for module in LIMITED:
+        app.include_router(module.router, responses=RATE_LIMITED)
+    mounts = {"/static": STATIC, docs.ASSETS: docs.ASSETS_DIR}
+    for path, directory in mounts.items():
+        app.mount(path, StaticFiles(directory=directory))
+    routes = [
+        app.openapi_url,
+        *(route.path for module in UNLIMITED + LIMITED for route in module.router.routes),
+        *(f"{path}/{{path:path}}" for path in mounts),
+    ]
+    # Added innermost first: Observe sees every response, and CORS headers reach a 429 too.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+    app.add_middleware(AllowListCORS, origins=settings.cors_origins)
+    app.add_middleware(Observe, metrics=app.state.metrics, routes=routes)
     return app

@@ -3,8 +3,10 @@
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from docqa.index.validation import QuestionError
 
@@ -33,6 +35,19 @@ def _field_error(error: dict) -> dict:
     return {"field": field, "message": message, "type": kind}
 
 
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A 4xx with one message, the shape of every error that is not about one field."""
+    return JSONResponse(status_code=status, content={"detail": message}, headers=headers)
+
+
+def _field_error_response(field: str, message: str, kind: str) -> JSONResponse:
+    return JSONResponse(
+        status_code=422, content={"detail": [{"field": field, "message": message, "type": kind}]}
+    )
+
+
 async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return JSONResponse(
@@ -42,10 +57,21 @@ async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
 
 async def question_error_handler(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, QuestionError)
-    return JSONResponse(
-        status_code=422,
-        content={"detail": [{"field": exc.field, "message": exc.message, "type": "value_error"}]},
-    )
+    return _field_error_response(exc.field, exc.message, "value_error")
+
+
+async def unparsable_body_handler(request: Request, exc: Exception) -> Response:
+    """FastAPI's bare 400 for a body it could not decode, as a 422 naming the body."""
+    assert isinstance(exc, HTTPException)
+    # FastAPI raises its 400 from the decoding error; every other HTTPException is ours.
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return await http_exception_handler(request, exc)
+    if isinstance(cause, RecursionError):
+        return _field_error_response("body", "malformed JSON: nested too deeply", "json_invalid")
+    if isinstance(cause, UnicodeDecodeError):
+        return _field_error_response("body", "malformed JSON: not UTF-8 text", "json_invalid")
+    return _field_error_response("body", f"could not be parsed: {cause}", "body_invalid")
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -56,4 +82,5 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResp
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(QuestionError, question_error_handler)
+    app.add_exception_handler(HTTPException, unparsable_body_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)

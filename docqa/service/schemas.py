@@ -80,3 +80,16 @@ class ErrorBody(BaseModel):
     """Other 4xx (404, 415, ...): one message."""
 
     detail: str
+
+
+# Refusals that happen before routing, for every operation of the API description.
+BODY_TOO_LARGE = {413: {"model": ErrorBody, "description": "Body over DOCQA_MAX_BODY_BYTES"}}
+RATE_LIMITED = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many requests from this client; try again after Retry-After",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
+}

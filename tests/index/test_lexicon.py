@@ -1,0 +1,88 @@
+"""The corpus lexicon: word map across languages, chunk counts and topic coverage (real USE)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docqa.config import Settings
+from docqa.embed.registry import get_embedder
+from docqa.index.lexicon import Lexicon, content_words
+
+SPANISH = [
+    "El presupuesto del programa de salud sale del ramo general.",
+    "El programa de salud atiende a comunidades rurales.",
+    "El programa de salud contrata médicos y enfermeras.",
+]
+ENGLISH = [
+    "The health budget comes from a general branch of spending.",
+    "Health clinics serve rural communities.",
+]
+
+
+@pytest.fixture(scope="module")
+def use():
+    return get_embedder("use", Settings())
+
+
+@pytest.fixture(scope="module")
+def lexicon(use) -> Lexicon:
+    return Lexicon.build({"es": SPANISH, "en": ENGLISH}, use)
+
+
+def _words(lexicon: Lexicon, use, question: str, lang: str) -> tuple[list[str], np.ndarray]:
+    words = content_words(question, lang)
+    return words, use.encode_queries(words)
+
+
+def test_content_words_drop_stopwords_and_repeats() -> None:
+    assert content_words("¿Cuál es el presupuesto, el presupuesto del IMSS?", "es") == [
+        "presupuesto",
+        "imss",
+    ]
+    assert content_words("Is the budget of 2024 the budget of 2023?", "en") == ["budget"]
+
+
+def test_words_are_counted_once_per_chunk(lexicon: Lexicon) -> None:
+    assert lexicon.chunks == len(SPANISH) + len(ENGLISH)
+    assert lexicon.chunk_counts["programa"] == 3
+    assert lexicon.chunk_counts["salud"] == 3
+    assert lexicon.chunk_counts["health"] == 2
+    assert lexicon.chunk_counts["medicos"] == 1  # counted folded, spelled "médicos"
+    assert "médicos" in lexicon.words["es"]
+
+
+def test_translate_maps_words_into_the_other_vocabulary(lexicon: Lexicon, use) -> None:
+    words, vectors = _words(lexicon, use, "¿De qué presupuesto sale el dinero?", "es")
+    translated = lexicon.translate(words, vectors, "en").split()
+    assert "budget" in translated
+    # A word with no close neighbour is left out rather than guessed.
+    words, vectors = _words(lexicon, use, "xylophone", "en")
+    assert lexicon.translate(words, vectors, "es") == ""
+
+
+def test_coverage_is_low_when_the_passage_lacks_what_is_asked(lexicon: Lexicon, use) -> None:
+    words, vectors = _words(lexicon, use, "How many beds do rural clinics have?", "en")
+    rural = content_words(ENGLISH[1], "en")
+    budget = content_words(ENGLISH[0], "en")
+    assert lexicon.coverage(words, vectors, rural) > lexicon.coverage(words, vectors, budget)
+    asked, _ = _words(lexicon, use, "rural communities", "en")
+    on_topic = lexicon.coverage(asked, use.encode_queries(asked), rural)
+    assert on_topic > 0.9
+
+
+def test_common_words_do_not_count(lexicon: Lexicon, use) -> None:
+    # "programa" and "salud" are in most chunks: a question made of them is covered anywhere.
+    words, vectors = _words(lexicon, use, "programa de salud", "es")
+    assert lexicon.coverage(words, vectors, content_words(ENGLISH[1], "en")) == 1.0
+    words, vectors = _words(lexicon, use, "presupuesto", "es")
+    assert lexicon.coverage(words, vectors, []) == 0.0
+
+
+def test_save_and_load(lexicon: Lexicon, use, tmp_path: Path) -> None:
+    lexicon.save(tmp_path / "lexicon")
+    loaded = Lexicon.load(tmp_path / "lexicon")
+    assert loaded.words == lexicon.words and loaded.chunk_counts == lexicon.chunk_counts
+    assert loaded.chunks == lexicon.chunks
+    words, vectors = _words(lexicon, use, "presupuesto ramo", "es")
+    assert loaded.translate(words, vectors, "en") == lexicon.translate(words, vectors, "en")
