@@ -14,6 +14,7 @@ from conftest import SMALL_CORPUS, ingest, make_settings, write_corpus
 from docqa.config import Settings
 from docqa.index import store
 from docqa.index.search import Searcher
+from docqa.ingest.base import Document
 from docqa.service.app import create_app
 from service.servers import Servers
 
@@ -53,7 +54,13 @@ class Site:
 def serve_small_corpus(folder: Path, servers: Servers, **overrides: object) -> Site:
     """A small corpus, ingested, served with these settings (no watch unless asked)."""
     corpus = write_corpus(folder / "corpus", SMALL_CORPUS)
-    options = {"admin_api_key": ADMIN_KEY, "reload_poll_seconds": 0, **overrides}
+    # No rate limit: the load tests send many requests a second from one address.
+    options = {
+        "admin_api_key": ADMIN_KEY,
+        "reload_poll_seconds": 0,
+        "rate_limit_per_minute": 0,
+        **overrides,
+    }
     settings = make_settings(folder / "index", corpus, **options)
     first = ingest(settings).build_id
     return Site(settings, servers.start(create_app(settings)), first)
@@ -202,6 +209,92 @@ def test_requests_during_a_swap_see_exactly_one_build(
         assert body["passages"] == expected[body["index_version"]][body["question"]]
         if late:
             assert body["index_version"] == second
+
+
+# The re-ingest of the live-swap test: one new file, and one changed so its offsets move.
+CHANGED_FILE = {
+    "salud.txt": (
+        "Vacunación infantil\n\n"
+        "Las campañas de vacunación recorren también las comunidades rurales. "
+        + SMALL_CORPUS["salud.txt"].split("\n\n", 1)[1]
+    )
+}
+
+
+def build_documents(settings: Settings, version: str) -> dict[str, Document]:
+    """The documents of one build, as stored on disk, by doc_id."""
+    data = store.read_build(settings.index_dir / store.BUILDS / version)
+    return {doc.doc_id: doc for doc in data.documents}
+
+
+def assert_consistent(body: dict, version: str, documents: dict[str, Document]) -> None:
+    """Every citation in `body` points into that build's own documents, exactly."""
+    spans = [*body["passages"], *([body["answer"]] if body["answer"] else [])]
+    assert spans
+    for span in spans:
+        citation = span["citation"]
+        doc = documents[citation["doc_id"]]
+        assert span["text"] == doc.text[citation["start"] : citation["end"]], version
+        assert (citation["title"], citation["source"]) == (doc.title, doc.source)
+
+
+def test_traffic_during_a_reingest_and_live_swap_sees_one_build_per_response(
+    start_site: Callable[..., Site],
+) -> None:
+    # The watch swaps the build in, as in production; no cache, so every request searches.
+    site = start_site(reload_poll_seconds=0.2, result_cache_size=0)
+    workers, after_swap, most = 4, 5, 150
+    warmed = threading.Event()  # some requests were answered by the first build
+    swapped = threading.Event()  # /health reports the new build
+    results: list[tuple[bool, httpx.Response]] = []  # (sent after the swap was seen, response)
+    lock = threading.Lock()
+
+    def traffic(worker: int) -> None:
+        with httpx.Client(base_url=site.url, timeout=120) as client:
+            late = 0
+            for i in range(most):
+                if late >= after_swap:
+                    return
+                sent_late = swapped.is_set()
+                question = QUESTIONS[(worker + i) % len(QUESTIONS)]
+                response = client.post("/ask", json={"question": question, "k": 3})
+                with lock:
+                    results.append((sent_late, response))
+                    if len(results) >= 2 * workers:
+                        warmed.set()
+                late += sent_late
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        running = [pool.submit(traffic, worker) for worker in range(workers)]
+        assert warmed.wait(timeout=120)
+        # A real re-ingest of a changed corpus while the requests keep coming.
+        write_corpus(site.settings.corpus_dir, {**NEW_FILE, **CHANGED_FILE})
+        second = ingest(site.settings).build_id
+        deadline = time.monotonic() + 60
+        while version(site.url) != second:
+            assert time.monotonic() < deadline, "the watch did not swap the build in 60 s"
+            time.sleep(0.1)
+        swapped.set()
+        for future in running:
+            future.result()
+
+    builds = {v: build_documents(site.settings, v) for v in (site.first_version, second)}
+    texts = {v: {d.source: d.text for d in docs.values()} for v, docs in builds.items()}
+    assert texts[site.first_version]["salud.txt"] != texts[second]["salud.txt"]
+    failed = [r for _, r in results if r.status_code != 200]
+    assert not failed, [(r.status_code, r.text) for r in failed]
+    seen = set()
+    for late, response in results:
+        body = response.json()
+        served = body["index_version"]
+        assert response.headers["x-index-version"] == served
+        assert served in builds
+        assert_consistent(body, served, builds[served])
+        if late:
+            assert served == second
+        seen.add(served)
+    assert seen == {site.first_version, second}
+    assert len(results) <= workers * most
 
 
 # --- the admin key ---------------------------------------------------------------------------
