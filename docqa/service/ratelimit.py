@@ -34,6 +34,9 @@ class TokenBuckets:
             self._buckets.popitem(last=False)
         return wait
 
+    def __len__(self) -> int:
+        return len(self._buckets)
+
 
 class RateLimit:
     """Answers 429 with Retry-After (whole seconds) to a client whose bucket is empty."""

@@ -1,4 +1,4 @@
-"""The service's settings: admin key, CORS allow-list, reload and search limits."""
+"""The service's settings: admin key, CORS allow-list, reload, search and request limits."""
 
 import pytest
 from pydantic import ValidationError
@@ -61,7 +61,25 @@ def test_what_is_not_an_origin_is_refused(origin: str) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("reload_poll_seconds", -1), ("search_concurrency", 0), ("result_cache_size", -1)],
+    [
+        ("reload_poll_seconds", -1),
+        ("search_concurrency", 0),
+        ("result_cache_size", -1),
+        ("max_body_bytes", 100),
+        ("rate_limit_per_minute", -1),
+        ("rate_limit_burst", 0),
+    ],
 )
 def test_out_of_range_numbers_are_refused(field: str, value: int) -> None:
     assert field in error_of(**{field: value})
+
+
+def test_request_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = settings()
+    assert defaults.max_body_bytes == 64 * 1024 and defaults.rate_limit_per_minute > 0
+    monkeypatch.setenv("DOCQA_MAX_BODY_BYTES", "2048")
+    monkeypatch.setenv("DOCQA_RATE_LIMIT_PER_MINUTE", "0")
+    monkeypatch.setenv("DOCQA_RATE_LIMIT_BURST", "5")
+    configured = settings()
+    assert configured.max_body_bytes == 2048
+    assert (configured.rate_limit_per_minute, configured.rate_limit_burst) == (0, 5)
