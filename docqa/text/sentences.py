@@ -1,6 +1,7 @@
 """Sentence spans with exact character offsets, for chunking and answer selection."""
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,6 +20,11 @@ _JOINS_NEXT = re.compile(
     r"|Mrs?|Ms|aprox|approx|vs)\.\s*$",
     re.IGNORECASE,
 )
+# pysbd's time grows with the square of the text it is given (100,000 characters on one line
+# take half a minute), so a longer line is handed to it in blocks cut after a sentence end.
+MAX_BLOCK_CHARS = 2_000
+_SENTENCE_END = re.compile(r"[.!?…][\"'”»)\]]*\s+")
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,30 @@ def _split_long(text: str, span: Span, max_words: int) -> list[Span]:
     return pieces
 
 
+def _blocks(line: str) -> Iterator[tuple[int, int]]:
+    """[start, end) blocks of at most MAX_BLOCK_CHARS that together make up `line`."""
+    start = 0
+    while len(line) - start > MAX_BLOCK_CHARS:
+        end = _cut(line, start + MAX_BLOCK_CHARS // 2, start + MAX_BLOCK_CHARS)
+        yield start, end
+        start = end
+    yield start, len(line)
+
+
+def _cut(line: str, low: int, high: int) -> int:
+    """Where to end a block within [low, high]: after the last sentence end, else the last space."""
+    ends = [
+        end.end()
+        for end in _SENTENCE_END.finditer(line, low, high)
+        if not _JOINS_NEXT.search(line, max(end.start() - 8, 0), end.end())
+    ]
+    if ends:
+        return ends[-1]
+    spaces = [space.end() for space in _SPACE.finditer(line, low, high)]
+    # A line without spaces (a base64 blob, a long URL) is cut anywhere.
+    return spaces[-1] if spaces else high
+
+
 def _pieces(segmenter: pysbd.Segmenter, line: str) -> list[tuple[int, int]]:
     """pysbd's [start, end) sentence pieces of one line, re-joined after abbreviations."""
     pieces: list[tuple[int, int]] = []
@@ -79,11 +109,12 @@ def sentence_spans(text: str, lang: str, max_words: int = 60) -> list[Span]:
     segmenter = _segmenter(lang if lang in ("es", "en") else "es")
     spans: list[Span] = []
     for line in _LINE.finditer(text):
-        base = line.start()
-        for start, end in _pieces(segmenter, line.group()):
-            span = _trimmed(text, base + start, base + end)
-            if span is not None:
-                spans.extend(_split_long(text, span, max_words))
+        for block_start, block_end in _blocks(line.group()):
+            base = line.start() + block_start
+            for start, end in _pieces(segmenter, text[base : line.start() + block_end]):
+                span = _trimmed(text, base + start, base + end)
+                if span is not None:
+                    spans.extend(_split_long(text, span, max_words))
     return spans
 
 

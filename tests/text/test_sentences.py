@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from docqa.ingest.loaders import load_file
 from docqa.text.language import detect_language
-from docqa.text.sentences import Span, sentence_spans, word_count
+from docqa.text.sentences import MAX_BLOCK_CHARS, Span, sentence_spans, word_count
+from text.strategies import ANY_TEXT
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -123,10 +124,30 @@ def test_long_sentence_is_cut_at_clause_breaks_within_max_words() -> None:
 
 
 def test_long_sentence_without_punctuation_is_cut_at_word_boundaries() -> None:
-    text = " ".join(f"palabra{i}" for i in range(250))
+    text = " ".join(f"p{i}" for i in range(250))
+    assert len(text) < MAX_BLOCK_CHARS  # one block: no cut but the word-count ones
     spans = sentence_spans(text, "es", max_words=60)
     check_spans(text, spans, 60)
     assert [word_count(text, s.start, s.end) for s in spans] == [60, 60, 60, 60, 10]
+
+
+def test_a_line_longer_than_a_block_keeps_its_sentences_whole() -> None:
+    # "Sr. López" looks like a sentence end where the line could be cut into blocks.
+    sentences = [f"El Sr. López visitó la clínica número {i} del estado." for i in range(400)]
+    text = " ".join(sentences)
+    assert len(text) > 10 * MAX_BLOCK_CHARS
+    assert texts(text, sentence_spans(text, "es")) == sentences
+
+
+def test_a_line_without_spaces_is_cut_into_blocks() -> None:
+    text = "x" * (3 * MAX_BLOCK_CHARS + 5)
+    spans = sentence_spans(text, "es")
+    assert [(s.start, s.end) for s in spans] == [
+        (0, MAX_BLOCK_CHARS),
+        (MAX_BLOCK_CHARS, 2 * MAX_BLOCK_CHARS),
+        (2 * MAX_BLOCK_CHARS, 3 * MAX_BLOCK_CHARS),
+        (3 * MAX_BLOCK_CHARS, len(text)),
+    ]
 
 
 @pytest.mark.parametrize("path", sorted(CORPUS_DIR.iterdir()), ids=lambda p: p.name)
@@ -155,6 +176,14 @@ TEXT = st.lists(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=TEXT, lang=st.sampled_from(["es", "en"]), max_words=st.integers(1, 70))
 def test_sentence_spans_invariants_hold_for_arbitrary_text(
+    text: str, lang: str, max_words: int
+) -> None:
+    check_spans(text, sentence_spans(text, lang, max_words), max_words)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=ANY_TEXT, lang=st.sampled_from(["es", "en"]), max_words=st.integers(1, 70))
+def test_sentence_spans_invariants_hold_for_any_unicode(
     text: str, lang: str, max_words: int
 ) -> None:
     check_spans(text, sentence_spans(text, lang, max_words), max_words)
