@@ -8,7 +8,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from docqa.ingest.base import Limits
+
 MIN_ADMIN_KEY_CHARS = 16
+# Reading a file holds it several times over: bytes, decoded and normalised text, HTML trees.
+FILE_COPIES_IN_MEMORY = 8
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,14 @@ class Settings(BaseSettings):
     chunk_max_words: int = 110
     chunk_overlap_sentences: int = Field(1, ge=0)
     max_sentence_words: int = Field(60, ge=5)
+
+    # What one source file may cost to read; a file over any limit is refused with the reason.
+    max_file_bytes: int = Field(Limits.max_file_bytes, ge=1)
+    max_pdf_pages: int = Field(Limits.max_pdf_pages, ge=1)
+    max_extracted_chars: int = Field(Limits.max_chars, ge=1)
+    # Files are parsed in a child process limited to this much memory and time per file.
+    extract_memory_mb: int = Field(Limits.memory_mb, ge=256)
+    extract_timeout_seconds: float = Field(Limits.seconds, gt=0)
 
     # Above this many chunks the dense index switches from exact to approximate search.
     exact_search_max_chunks: int = 200_000
@@ -101,6 +113,16 @@ class Settings(BaseSettings):
         if self.default_k > self.max_k:
             raise ValueError(
                 f"default_k ({self.default_k}) must not be larger than max_k ({self.max_k})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _file_fits_in_memory(self) -> Self:
+        # Below this, files near the size limit could never be read.
+        if self.max_file_bytes * FILE_COPIES_IN_MEMORY > self.extract_memory_mb * 2**20:
+            raise ValueError(
+                f"max_file_bytes ({self.max_file_bytes:,}) needs extract_memory_mb of at least "
+                f"{-(-self.max_file_bytes * FILE_COPIES_IN_MEMORY // 2**20):,}"
             )
         return self
 

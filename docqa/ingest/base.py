@@ -8,6 +8,21 @@ class LoadError(Exception):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What reading one file may cost; a file that needs more is refused, never half-read."""
+
+    max_file_bytes: int = 50_000_000
+    max_pdf_pages: int = 2_000
+    max_chars: int = 5_000_000
+    # The child process that parses files: its address space, and how long one file may take.
+    memory_mb: int = 1_024
+    seconds: float = 300.0
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
 class Page:
     """A PDF page: its 1-based number and its character span in the document text."""
 

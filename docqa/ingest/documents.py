@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from docqa.ingest.base import Document, LoadError
-from docqa.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from docqa.ingest.base import DEFAULT_LIMITS, Document, Limits, LoadError
+from docqa.ingest.extractor import Extractor
+from docqa.ingest.loaders import SUPPORTED_SUFFIXES
 from docqa.text.language import detect_language
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -49,34 +50,36 @@ def corpus_files(corpus_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def load_document(path: Path, corpus_dir: Path, max_bytes: int | None = None) -> Document:
+def load_document(path: Path, corpus_dir: Path, extractor: Extractor) -> Document:
     """Read one file as a Document; LoadError says why it cannot be."""
     relative = path.relative_to(corpus_dir)
-    extracted = load_file(path, max_bytes=max_bytes)
+    extracted, sha256 = extractor.extract(path)
     return Document(
         doc_id=doc_id_for(relative),
         title=extracted.title,
         source=relative.as_posix(),
         lang=detect_language(extracted.text),
         text=extracted.text,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=sha256,
         pages=extracted.pages,
     )
 
 
 def load_corpus(
-    corpus_dir: Path, max_bytes: int | None = None
+    corpus_dir: Path, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[Document], list[Skipped]]:
     """All readable documents of the corpus, plus the files skipped with their reasons."""
     documents: list[Document] = []
     skipped: list[Skipped] = []
-    for path in corpus_files(corpus_dir):
-        source = path.relative_to(corpus_dir).as_posix()
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(Skipped(source, f"unsupported file type {path.suffix or '(none)'!r}"))
-            continue
-        try:
-            documents.append(load_document(path, corpus_dir, max_bytes))
-        except LoadError as error:
-            skipped.append(Skipped(source, str(error)))
+    with Extractor(limits) as extractor:
+        for path in corpus_files(corpus_dir):
+            source = path.relative_to(corpus_dir).as_posix()
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                reason = f"unsupported file type {path.suffix or '(none)'!r}"
+                skipped.append(Skipped(source, reason))
+                continue
+            try:
+                documents.append(load_document(path, corpus_dir, extractor))
+            except LoadError as error:
+                skipped.append(Skipped(source, str(error)))
     return documents, skipped

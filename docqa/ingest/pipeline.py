@@ -18,7 +18,7 @@ from docqa.index import store
 from docqa.index.hubness import hubness
 from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon, lexicon_embedder
-from docqa.ingest.base import Document
+from docqa.ingest.base import Document, Limits
 from docqa.ingest.chunking import ChunkingParams, chunk_text
 from docqa.ingest.documents import Skipped, load_corpus
 from docqa.text.language import detect_language
@@ -55,6 +55,16 @@ def chunking_params(settings: Settings) -> ChunkingParams:
         max_words=settings.chunk_max_words,
         overlap_sentences=settings.chunk_overlap_sentences,
         max_sentence_words=settings.max_sentence_words,
+    )
+
+
+def ingest_limits(settings: Settings) -> Limits:
+    return Limits(
+        max_file_bytes=settings.max_file_bytes,
+        max_pdf_pages=settings.max_pdf_pages,
+        max_chars=settings.max_extracted_chars,
+        memory_mb=settings.extract_memory_mb,
+        seconds=settings.extract_timeout_seconds,
     )
 
 
@@ -156,7 +166,7 @@ def run_ingest(
     progress = progress or (lambda _label, _total: lambda _n: None)
     with _exclusive(index_dir):
         store.remove_staging(index_dir)
-        documents, skipped = load_corpus(corpus_dir)
+        documents, skipped = load_corpus(corpus_dir, ingest_limits(settings))
         if not documents:
             raise IngestError(
                 f"no readable documents in {corpus_dir} ({len(skipped)} skipped); "

@@ -4,12 +4,11 @@ import codecs
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from pathlib import Path
 
 from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
 
-from docqa.ingest.base import Extracted, LoadError, Page
+from docqa.ingest.base import Extracted, Limits, LoadError, Page
 
 MAX_TITLE_CHARS = 200
 # charset_normalizer's mess score above which a decoding is more likely mojibake than text.
@@ -25,6 +24,9 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _NEWLINES = re.compile(r"\r\n?")
+# Bytes that are not UTF-8, as "surrogateescape" decoding leaves them; and proper non-ASCII.
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+_DECODED_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
 
 
 class Loader(ABC):
@@ -33,14 +35,7 @@ class Loader(ABC):
     suffixes: tuple[str, ...]
 
     @abstractmethod
-    def load(self, path: Path) -> Extracted: ...
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise LoadError(describe_os_error(exc)) from exc
+    def load(self, raw: bytes, limits: Limits) -> Extracted: ...
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -59,6 +54,13 @@ def looks_binary(text: str) -> bool:
     return len(_CONTROLS.findall(text)) > MAX_CONTROL_SHARE * len(text)
 
 
+def decode_plain_text(raw: bytes, limits: Limits) -> str:
+    """A file that is all text (no markup), refused undecoded when it must exceed the limit."""
+    # No encoding spends more than 4 bytes on a character, so this many are there at least.
+    check_chars(len(raw) // 4, limits)
+    return decode_text(raw)
+
+
 def decode_text(raw: bytes, declared: str | None = None) -> str:
     """Decode file bytes to text: BOM, then UTF-8, then a declared encoding, then a safe guess."""
     for bom, encoding in _WIDE_BOMS:
@@ -75,6 +77,9 @@ def decode_text(raw: bytes, declared: str | None = None) -> str:
         text = _try_decode(raw, encoding)
         if text is not None:
             return text
+    text = _mixed_utf8(raw)
+    if text is not None and mess_ratio(text, MAX_MESS) <= MAX_MESS:
+        return text
     # Legacy Spanish and English files are windows-1252; on short texts the detector often
     # prefers an unrelated code page that happens to decode the same bytes.
     text = _try_decode(raw, "cp1252")
@@ -84,6 +89,19 @@ def decode_text(raw: bytes, declared: str | None = None) -> str:
     if guess is not None and guess.chaos <= MAX_MESS:
         return str(guess)
     raise LoadError("cannot be decoded as text: not UTF-8 and no confident guess of its encoding")
+
+
+def _mixed_utf8(raw: bytes) -> str | None:
+    """UTF-8 with windows-1252 pieces (files pasted together), or None without any UTF-8."""
+    text = raw.decode("utf-8-sig", "surrogateescape")
+    if not _DECODED_NON_ASCII.search(text):
+        return None
+    return _ESCAPED.sub(lambda m: _cp1252(m[0].encode("utf-8", "surrogateescape")), text)
+
+
+def _cp1252(raw: bytes) -> str:
+    # Five bytes are undefined in windows-1252; Latin-1 reads them as the C1 controls they are.
+    return "".join(_try_decode(bytes([b]), "cp1252") or chr(b) for b in raw)
 
 
 def _try_decode(raw: bytes, encoding: str | None) -> str | None:
@@ -100,8 +118,21 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", _NEWLINES.sub("\n", text))
 
 
-def finish(text: str, title_hint: str | None = None, pages: tuple[Page, ...] = ()) -> Extracted:
+def check_chars(count: int, limits: Limits) -> None:
+    """Refuse a file once its text is longer than the limit: it is not indexed in part."""
+    if count > limits.max_chars:
+        raise LoadError(
+            f"more than {limits.max_chars:,} characters of text, over the limit "
+            "(DOCQA_MAX_EXTRACTED_CHARS)"
+        )
+
+
+def finish(
+    text: str, limits: Limits, title_hint: str | None = None, pages: tuple[Page, ...] = ()
+) -> Extracted:
     """The canonical document text and its title; `pages` must index into normalised text."""
+    # The text as extracted counts, before normalising copies it twice.
+    check_chars(len(text), limits)
     text = normalize_text(text).rstrip()
     if not text:
         raise LoadError("no text")

@@ -1,12 +1,11 @@
 """HTML pages: the visible text, one line per block element."""
 
 import re
-from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from docqa.ingest.base import Extracted
-from docqa.ingest.loaders.base import Loader, decode_text, finish, read_bytes
+from docqa.ingest.base import Extracted, Limits, LoadError
+from docqa.ingest.loaders.base import Loader, decode_text, finish
 
 _INVISIBLE = frozenset(
     {"head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object"}
@@ -63,17 +62,44 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I
 _WHITESPACE = re.compile(r"\s+")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# lexbor's parsing time grows with the number of tags times their nesting depth (100,000 nested
+# <div>s take over a minute). Browsers stop nesting at 512 levels (Blink); real pages stay far
+# below that, so a deeper file is refused before it is parsed.
+MAX_DEPTH = 1_000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+# Empty elements, and elements whose end tag the parser implies: counting them would make
+# a page of unclosed <p> or <li> look deeply nested.
+_NOT_NESTING = frozenset(
+    [
+        "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
+        "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
+        "html", "head", "body", "p", "li", "dt", "dd", "rb", "rp", "rt", "rtc", "optgroup",
+        "option", "colgroup", "caption", "thead", "tbody", "tfoot", "tr", "td", "th",
+    ]
+)  # fmt: skip
 
 
 class HtmlLoader(Loader):
     suffixes = (".html", ".htm")
 
-    def load(self, path: Path) -> Extracted:
-        raw = read_bytes(path)
+    def load(self, raw: bytes, limits: Limits) -> Extracted:
         # The HTML standard only honours a <meta charset> within the first 1024 bytes.
         declared = _META_CHARSET.search(raw[:1024])
-        tree = LexborHTMLParser(decode_text(raw, declared and declared[1].decode("ascii")))
-        return finish(visible_text(tree), _title(tree))
+        html = decode_text(raw, declared and declared[1].decode("ascii"))
+        check_depth(html)
+        tree = LexborHTMLParser(html)
+        return finish(visible_text(tree), limits, _title(tree))
+
+
+def check_depth(html: str) -> None:
+    """Refuse markup whose explicitly closed elements nest deeper than MAX_DEPTH."""
+    depth = 0
+    for tag in _TAG.finditer(html):
+        if tag[2].lower() in _NOT_NESTING:
+            continue
+        depth = max(depth - 1, 0) if tag[1] else depth + 1
+        if depth > MAX_DEPTH:
+            raise LoadError(f"HTML nested more than {MAX_DEPTH:,} elements deep")
 
 
 def visible_text(tree: LexborHTMLParser) -> str:

@@ -1,10 +1,9 @@
 """Markdown files, kept as written so citations index into the source."""
 
 import re
-from pathlib import Path
 
-from docqa.ingest.base import Extracted
-from docqa.ingest.loaders.base import Loader, decode_text, finish, read_bytes
+from docqa.ingest.base import Extracted, Limits
+from docqa.ingest.loaders.base import Loader, decode_plain_text, finish
 
 _ATX_HEADING = re.compile(r" {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
 _FENCE = re.compile(r" {0,3}(```|~~~)")
@@ -13,9 +12,9 @@ _FENCE = re.compile(r" {0,3}(```|~~~)")
 class MarkdownLoader(Loader):
     suffixes = (".md", ".markdown")
 
-    def load(self, path: Path) -> Extracted:
-        text = decode_text(read_bytes(path))
-        return finish(text, first_heading(text))
+    def load(self, raw: bytes, limits: Limits) -> Extracted:
+        text = decode_plain_text(raw, limits)
+        return finish(text, limits, first_heading(text))
 
 
 def first_heading(text: str) -> str | None:

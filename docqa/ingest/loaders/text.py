@@ -1,13 +1,11 @@
 """Plain-text files."""
 
-from pathlib import Path
-
-from docqa.ingest.base import Extracted
-from docqa.ingest.loaders.base import Loader, decode_text, finish, read_bytes
+from docqa.ingest.base import Extracted, Limits
+from docqa.ingest.loaders.base import Loader, decode_plain_text, finish
 
 
 class TextLoader(Loader):
     suffixes = (".txt",)
 
-    def load(self, path: Path) -> Extracted:
-        return finish(decode_text(read_bytes(path)))
+    def load(self, raw: bytes, limits: Limits) -> Extracted:
+        return finish(decode_plain_text(raw, limits), limits)
