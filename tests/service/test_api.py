@@ -376,7 +376,8 @@ def test_docqa_serve_runs_the_service(corpus_index: CorpusIndex, tmp_path: Path)
                 time.sleep(0.25)
         health = httpx.get(f"{url}/health", timeout=10).json()
         assert health["index_version"] == corpus_index.report.build_id
-        body = httpx.post(f"{url}/ask", json={"question": SPANISH, "k": 3}, timeout=60).json()
+        asked = httpx.post(f"{url}/ask", json={"question": SPANISH, "k": 3}, timeout=60)
+        body = asked.json()
         assert len(body["passages"]) == 3
         assert body["index_version"] == health["index_version"]
     finally:
@@ -386,7 +387,12 @@ def test_docqa_serve_runs_the_service(corpus_index: CorpusIndex, tmp_path: Path)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    assert "Uvicorn running on" in log.read_text()
+    # Logs are JSON lines, uvicorn's included; each request's line names its request id.
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert any("Uvicorn running on" in line["message"] for line in lines)
+    [access] = [line for line in lines if line.get("request_id") == asked.headers["x-request-id"]]
+    assert (access["method"], access["route"], access["status"]) == ("POST", "/ask", 200)
+    assert access["level"] == "INFO" and access["duration_ms"] > 0
 
 
 def test_docqa_serve_without_an_index_exits_2(tmp_path: Path) -> None:
