@@ -17,6 +17,9 @@ MIN_SIMILARITY = 0.55
 # Words in more than this share of the chunks are the corpus's own topic ("imss", "salud"):
 # they say nothing about whether one passage covers a question.
 COMMON_SHARE = 0.2
+# In a small corpus every word is in a large share of the chunks; a word must be in more than
+# this many to count as common at all.
+MIN_COMMON_CHUNKS = 5
 
 
 def content_words(text: str, lang: str) -> list[str]:
@@ -120,11 +123,8 @@ class Lexicon:
         Near-topic questions the corpus cannot answer ("how many beds…") retrieve passages as
         similar as answerable ones do, but some word they ask about has no counterpart there.
         """
-        specific = [
-            i
-            for i, w in enumerate(words)
-            if self.chunk_counts.get(fold(w), 0) <= COMMON_SHARE * self.chunks
-        ]
+        common = max(COMMON_SHARE * self.chunks, MIN_COMMON_CHUNKS)
+        specific = [i for i, w in enumerate(words) if self.chunk_counts.get(fold(w), 0) <= common]
         if not specific:
             return 1.0
         rows = [self._rows[w] for w in {fold(w) for w in passage_words} if w in self._rows]

@@ -71,12 +71,22 @@ def test_coverage_is_low_when_the_passage_lacks_what_is_asked(lexicon: Lexicon, 
     assert on_topic > 0.9
 
 
-def test_common_words_do_not_count(lexicon: Lexicon, use) -> None:
-    # "programa" and "salud" are in most chunks: a question made of them is covered anywhere.
+def test_common_words_do_not_count(use) -> None:
+    # "programa" and "salud" are in 6 of 12 chunks: the corpus's topic, covered anywhere.
+    texts = [f"El programa de salud {w}." for w in ("vacuna", "clínica", "médico", "hospital")]
+    texts += ["Programa de salud y presupuesto.", "El programa de salud en el estado."]
+    texts += [f"Una nota sobre {w}." for w in ("lluvia", "fútbol", "cine", "música", "pan", "río")]
+    lexicon = Lexicon.build({"es": texts, "en": []}, use)
     words, vectors = _words(lexicon, use, "programa de salud", "es")
-    assert lexicon.coverage(words, vectors, content_words(ENGLISH[1], "en")) == 1.0
+    assert lexicon.coverage(words, vectors, content_words(texts[6], "es")) == 1.0
     words, vectors = _words(lexicon, use, "presupuesto", "es")
     assert lexicon.coverage(words, vectors, []) == 0.0
+
+
+def test_in_a_small_corpus_no_word_is_common(lexicon: Lexicon, use) -> None:
+    # "programa" is in 3 of 5 chunks, but 3 chunks are too few to call it the corpus's topic.
+    words, vectors = _words(lexicon, use, "programa", "es")
+    assert lexicon.coverage(words, vectors, content_words(ENGLISH[1], "en")) < 0.9
 
 
 def test_save_and_load(lexicon: Lexicon, use, tmp_path: Path) -> None:
