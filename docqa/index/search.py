@@ -59,6 +59,10 @@ class _Query:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def _other_language(lang: str) -> str:
+    return next(x for x in store.LANGS if x != lang)
+
+
 def _zscores(scores: np.ndarray) -> np.ndarray:
     if len(scores) < 2:
         return np.zeros_like(scores)
@@ -113,14 +117,12 @@ class Searcher:
         doc = self.data.documents[doc_index]
         return Citation(doc.doc_id, doc.title, doc.source, doc.page_at(start), int(start), int(end))
 
-    def _chunk_text(self, row: int) -> str:
-        doc_index, start, end = self.data.chunks[row][: store.CHUNK_END + 1]
+    def _text(self, doc_index: int, start: int, end: int) -> str:
         return self.data.documents[doc_index].text[start:end]
 
     def _passage(self, row: int, score: float) -> Passage:
-        doc_index, start, end = self.data.chunks[row][: store.CHUNK_END + 1]
-        citation = self._citation(doc_index, start, end)
-        return Passage(self._chunk_text(row), round(float(score), 4), citation)
+        span = self.data.chunks[row][: store.CHUNK_END + 1]
+        return Passage(self._text(*span), round(float(score), 4), self._citation(*span))
 
     def _query(self, question: str) -> _Query:
         lexicon = self.data.lexicon
@@ -130,10 +132,8 @@ class Searcher:
             word_vectors = self.lexicon_embedder.encode_queries(words)
         else:
             word_vectors = np.empty((0, self.lexicon_embedder.dim), np.float32)
-        other = next(x for x in store.LANGS if x != lang)
-        return _Query(
-            question, lang, words, word_vectors, lexicon.translate(words, word_vectors, other)
-        )
+        translated = lexicon.translate(words, word_vectors, _other_language(lang))
+        return _Query(question, lang, words, word_vectors, translated)
 
     def _scores(self, query: _Query) -> tuple[dict[int, float], dict[int, float]]:
         """Fused chunk scores and fused sentence scores; fills in the query's vectors."""
@@ -157,10 +157,9 @@ class Searcher:
             srows, sscores = self.sentence_index[embedder.name].search(queries[0], candidates * 2)
             for row, z in zip(srows.tolist(), _zscores(sscores).tolist(), strict=True):
                 sentence_scores[row] = sentence_scores.get(row, 0.0) + weight * z
-        other = next(x for x in store.LANGS if x != query.lang)
         for target, text, weight in (
             (query.lang, query.text, p.bm25_weight),
-            (other, query.translated, p.bm25_cross_weight),
+            (_other_language(query.lang), query.translated, p.bm25_cross_weight),
         ):
             rows, scores = self.data.lexical[target].search(text, candidates)
             if len(scores):
@@ -229,18 +228,18 @@ class Searcher:
             return None
         top = chosen[0]
         lang = store.LANGS[self.data.chunks[top][store.CHUNK_LANG]]
-        passage_words = content_words(self._chunk_text(top), lang)
+        passage_words = content_words(
+            self._text(*self.data.chunks[top][: store.CHUNK_END + 1]), lang
+        )
         coverage = self.data.lexicon.coverage(query.words, query.word_vectors, passage_words)
         if coverage < self.params.min_coverage:
             return None
-        doc_index, start, end = self.data.sentences[sentence]
-        text = self.data.documents[doc_index].text[start:end]
-        return Answer(text, self._citation(doc_index, start, end))
+        span = self.data.sentences[sentence]
+        return Answer(self._text(*span), self._citation(*span))
 
     def _is_statement(self, sentence: int) -> bool:
         """Questions and headings in the corpus match questions well but answer nothing."""
-        doc_index, start, end = self.data.sentences[sentence]
-        text = self.data.documents[doc_index].text[start:end]
+        text = self._text(*self.data.sentences[sentence])
         return not text.endswith("?") and len(text.split()) >= MIN_ANSWER_WORDS
 
     def confidence(self, sentence: int, query_vectors: dict[str, np.ndarray]) -> float:

@@ -71,16 +71,7 @@ def test_blank_lines_and_whitespace_only_text_give_no_empty_sentences() -> None:
         "Según el art. 4 de la Constitución, la salud es un derecho.",
         "El programa llegó a EE. UU. y a Canadá en el año 2024.",
         "Son 1.200 médicos y el 3.5% del presupuesto total.",
-    ],
-)
-def test_spanish_abbreviations_and_decimals_do_not_split(sentence: str) -> None:
-    text = f"{sentence} Otra frase distinta."
-    assert texts(text, sentence_spans(text, "es")) == [sentence, "Otra frase distinta."]
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
+        # Title abbreviations before names.
         "El Sr. Pérez llegó tarde a la reunión.",
         "Habló la Dra. Ruiz sobre la vacunación.",
         "Vino la Sra. López y el Ing. Pérez.",
@@ -88,7 +79,7 @@ def test_spanish_abbreviations_and_decimals_do_not_split(sentence: str) -> None:
         "Atendieron a aprox. 5 mil personas.",
     ],
 )
-def test_spanish_title_abbreviations_before_names_do_not_split(sentence: str) -> None:
+def test_spanish_abbreviations_and_decimals_do_not_split(sentence: str) -> None:
     text = f"{sentence} Otra frase distinta."
     assert texts(text, sentence_spans(text, "es")) == [sentence, "Otra frase distinta."]
 
