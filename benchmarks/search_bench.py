@@ -107,7 +107,8 @@ def warm_search(index_dir: Path) -> None:
 
 
 def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
-    """HNSW (what DenseIndex picks above the exact threshold) against exact search."""
+    """HNSW over 8-bit codes, re-ranked (what DenseIndex picks above the exact threshold),
+    against exact search."""
     from docqa.embed.base import normalized
     from docqa.index.dense import DenseIndex
 
@@ -118,9 +119,9 @@ def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
     probes = normalized(
         vectors[rng.integers(0, n, queries)] + 0.05 * rng.normal(size=(queries, dim))
     )
-    exact = DenseIndex(vectors, exact_max=n)
+    exact = DenseIndex.build(vectors, exact_max=n)
     started = time.perf_counter()
-    approx = DenseIndex(vectors, exact_max=0)
+    approx = DenseIndex.build(vectors, exact_max=0)
     build = time.perf_counter() - started
     hits, lat_exact, lat_approx = 0, [], []
     for probe in probes:
@@ -132,7 +133,7 @@ def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
         lat_approx.append((time.perf_counter() - t) * 1000)
         hits += len(set(truth.tolist()) & set(found.tolist()))
     print(
-        f"ANN ({n} x {dim}): HNSW recall@10 {hits / (10 * queries):.3f} vs exact; "
+        f"ANN ({n} x {dim}): HNSW-SQ8 recall@10 {hits / (10 * queries):.3f} vs exact; "
         f"build {build:.1f} s; p50 {statistics.median(lat_approx):.2f} ms "
         f"(exact {statistics.median(lat_exact):.2f} ms)"
     )

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     extract_memory_mb: int = Field(Limits.memory_mb, ge=256)
     extract_timeout_seconds: float = Field(Limits.seconds, gt=0)
 
-    # Above this many chunks the dense index switches from exact to approximate search.
+    # Read at ingest: above this many chunks the dense index is HNSW over 8-bit codes instead of
+    # exact search. A new value rebuilds the index at the next ingest, without re-embedding.
     exact_search_max_chunks: int = 200_000
     candidates: int = Field(100, ge=1)
 

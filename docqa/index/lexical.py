@@ -62,7 +62,8 @@ class LexicalIndex:
         rows = np.load(directory / "rows.npy")
         retriever = None
         if len(rows):
-            retriever = bm25s.BM25.load(str(directory), show_progress=False, mmap=False)
+            # Mapped: a large index's postings stay on disk until a query reads them.
+            retriever = bm25s.BM25.load(str(directory), show_progress=False, mmap=True)
         return cls(lang, retriever, rows)
 
     def search(self, question: str, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,6 @@ from docqa.config import Settings
 from docqa.embed.base import Embedder
 from docqa.embed.registry import get_embedder
 from docqa.index import store
-from docqa.index.dense import DenseIndex
 from docqa.index.lexicon import content_words, lexicon_embedder
 from docqa.index.results import Answer, Citation, Passage, SearchResult
 from docqa.text.language import detect_language
@@ -90,24 +89,6 @@ class Searcher:
                     f"{embedder.model_id}: run `docqa ingest` to rebuild it"
                 )
         self.lexicon_embedder = lexicon_embedder(self.embedders)
-        exact_max = settings.exact_search_max_chunks
-        self.chunk_index = {
-            name: DenseIndex(vectors, exact_max)
-            for name, vectors in self.data.chunk_vectors.items()
-        }
-        self.sentence_index = {
-            name: DenseIndex(vectors, exact_max)
-            for name, vectors in self.data.sentence_vectors.items()
-        }
-        # Which chunks each sentence belongs to, to lift sentence scores to chunks.
-        self._sentence_chunks = self._chunks_by_sentence()
-
-    def _chunks_by_sentence(self) -> list[list[int]]:
-        owners: list[list[int]] = [[] for _ in range(len(self.data.sentences))]
-        for row, chunk in enumerate(self.data.chunks):
-            for sentence in range(chunk[store.CHUNK_FIRST], chunk[store.CHUNK_STOP]):
-                owners[sentence].append(row)
-        return owners
 
     @property
     def chunk_count(self) -> int:
@@ -135,12 +116,10 @@ class Searcher:
         translated = lexicon.translate(words, word_vectors, _other_language(lang))
         return _Query(question, lang, words, word_vectors, translated)
 
-    def _scores(self, query: _Query) -> tuple[dict[int, float], dict[int, float]]:
-        """Fused chunk scores and fused sentence scores; fills in the query's vectors."""
+    def _chunk_scores(self, query: _Query, candidates: int) -> dict[int, float]:
+        """Fused dense and BM25 scores of the candidate chunks; fills in the query's vectors."""
         p = self.params
-        candidates = min(self.settings.candidates, self.chunk_count)
         chunk_scores: dict[int, float] = {}
-        sentence_scores: dict[int, float] = {}
         weights = dict(p.embedder_weights)
         texts = [query.text]
         if query.translated and p.translated_weight:
@@ -150,13 +129,10 @@ class Searcher:
             queries = query.vectors[embedder.name] = embedder.encode_queries(texts)
             hub = self.data.chunk_hubness[embedder.name]
             for vector, w in zip(queries, (weight, weight * p.translated_weight), strict=False):
-                rows, scores = self.chunk_index[embedder.name].search(vector, candidates)
+                rows, scores = self.data.dense[embedder.name].search(vector, candidates)
                 adjusted = _zscores(scores - p.hub_penalty * hub[rows])
                 for row, z in zip(rows.tolist(), adjusted.tolist(), strict=True):
                     chunk_scores[row] = chunk_scores.get(row, 0.0) + w * z
-            srows, sscores = self.sentence_index[embedder.name].search(queries[0], candidates * 2)
-            for row, z in zip(srows.tolist(), _zscores(sscores).tolist(), strict=True):
-                sentence_scores[row] = sentence_scores.get(row, 0.0) + weight * z
         for target, text, weight in (
             (query.lang, query.text, p.bm25_weight),
             (_other_language(query.lang), query.translated, p.bm25_cross_weight),
@@ -165,23 +141,49 @@ class Searcher:
             if len(scores):
                 for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
                     chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * s
-        return chunk_scores, sentence_scores
+        return chunk_scores
+
+    def _sentence_scores(self, query: _Query, rows: list[int], keep: int) -> dict[int, float]:
+        """Fused scores of the sentences of the candidate chunks that each embedder likes best.
+
+        Only the candidates' sentences are scored, so no index over every sentence is needed.
+        """
+        if not rows:
+            return {}
+        p = self.params
+        weights = dict(p.embedder_weights)
+        spans = self.data.chunks[rows][:, [store.CHUNK_FIRST, store.CHUNK_STOP]]
+        # Sorted, so the reads from the mapped vectors go forward through the file.
+        sentences = np.unique(np.concatenate([np.arange(a, b) for a, b in spans.tolist()]))
+        scores: dict[int, float] = {}
+        for embedder in self.embedders:
+            weight = p.dense_weight * weights.get(embedder.name, 1.0)
+            vectors = self.data.sentence_vectors[embedder.name][sentences]
+            cosines = vectors @ query.vectors[embedder.name][0]
+            best = np.argsort(-cosines, kind="stable")[:keep]
+            for row, z in zip(
+                sentences[best].tolist(), _zscores(cosines[best]).tolist(), strict=True
+            ):
+                scores[row] = scores.get(row, 0.0) + weight * z
+        return scores
 
     def search(self, question: str, k: int) -> SearchResult:
         started = time.perf_counter()
         query = self._query(question.strip())
         p = self.params
-        chunk_scores, sentence_scores = self._scores(query)
+        candidates = min(self.settings.candidates, self.chunk_count)
+        chunk_scores = self._chunk_scores(query, candidates)
+        sentence_scores = self._sentence_scores(query, list(chunk_scores), 2 * candidates)
 
         # A passage earns the score of its best sentence.
-        best_sentence: dict[int, float] = {}
-        for sentence, score in sentence_scores.items():
-            for row in self._sentence_chunks[sentence]:
-                best_sentence[row] = max(score, best_sentence.get(row, score))
-        total = {
-            row: chunk_scores.get(row, 0.0) + p.sentence_weight * best_sentence.get(row, 0.0)
-            for row in set(chunk_scores) | set(best_sentence)
-        }
+        total = {}
+        for row, score in chunk_scores.items():
+            first, stop = self.data.chunks[row][[store.CHUNK_FIRST, store.CHUNK_STOP]]
+            best = max(
+                (sentence_scores[s] for s in range(first, stop) if s in sentence_scores),
+                default=0.0,
+            )
+            total[row] = score + p.sentence_weight * best
         ranked = sorted(total, key=total.__getitem__, reverse=True)
         chosen = self._distinct(ranked, k)
         passages = [self._passage(row, total[row]) for row in chosen]

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from docqa.index.dense import DenseIndex
 from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon
 from docqa.ingest.base import Document, Page
 
-# 2: builds carry the cross-lingual lexicon and hubness; 3: the lexicon counts word chunks.
-FORMAT_VERSION = 3
+# 2: builds carry the cross-lingual lexicon and hubness; 3: the lexicon counts word chunks;
+# 4: the FAISS indexes of the chunk vectors are built at ingest and stored.
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 BUILDS = "builds"
 # Builds older than these are removed after a switch; the previous one stays for in-flight readers.
@@ -38,7 +40,7 @@ class IndexDamagedError(IndexNotFoundError):
 
 @dataclass
 class IndexData:
-    """Everything a build holds, in memory."""
+    """Everything a build holds; read back, the vectors and indexes are mapped from disk."""
 
     documents: list[Document]
     # (n_chunks, 6) int32: doc index, start, end, first sentence, sentence stop, language index.
@@ -48,6 +50,8 @@ class IndexData:
     # Per embedder name: unit vectors of chunks and of sentences.
     chunk_vectors: dict[str, np.ndarray]
     sentence_vectors: dict[str, np.ndarray]
+    # Per embedder name: the search index over the chunk vectors.
+    dense: dict[str, DenseIndex]
     # Per embedder name: each chunk's hubness (see index.hubness).
     chunk_hubness: dict[str, np.ndarray]
     # Per language: BM25 over that language's chunks.
@@ -89,6 +93,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         np.save(build_dir / f"vectors-{name}-chunks.npy", vectors)
         np.save(build_dir / f"vectors-{name}-sentences.npy", data.sentence_vectors[name])
         np.save(build_dir / f"hubness-{name}-chunks.npy", data.chunk_hubness[name])
+        data.dense[name].save(build_dir / f"dense-{name}-chunks.faiss")
     with open(build_dir / "documents.jsonl", "w", encoding="utf-8") as out:
         for doc in data.documents:
             out.write(json.dumps(_document_to_json(doc), ensure_ascii=False) + "\n")
@@ -117,7 +122,8 @@ def read_build(build_dir: Path) -> IndexData:
         )
     try:
         return _read_parts(build_dir, manifest)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
+        # FAISS reports an unreadable index file as a RuntimeError.
         raise IndexDamagedError(
             f"{build_dir} is damaged ({type(error).__name__}: {error}): "
             "run `docqa ingest` to rebuild it"
@@ -128,12 +134,22 @@ def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
     with open(build_dir / "documents.jsonl", encoding="utf-8") as lines:
         documents = [_document_from_json(json.loads(line)) for line in lines]
     names = [e["name"] for e in manifest["embedders"]]
+    # Mapped, not read: the pages a search touches are loaded, and shared between processes.
+    chunk_vectors = {
+        n: np.load(build_dir / f"vectors-{n}-chunks.npy", mmap_mode="r") for n in names
+    }
     data = IndexData(
         documents=documents,
         chunks=np.load(build_dir / "chunks.npy"),
         sentences=np.load(build_dir / "sentences.npy"),
-        chunk_vectors={n: np.load(build_dir / f"vectors-{n}-chunks.npy") for n in names},
-        sentence_vectors={n: np.load(build_dir / f"vectors-{n}-sentences.npy") for n in names},
+        chunk_vectors=chunk_vectors,
+        sentence_vectors={
+            n: np.load(build_dir / f"vectors-{n}-sentences.npy", mmap_mode="r") for n in names
+        },
+        dense={
+            n: DenseIndex.load(build_dir / f"dense-{n}-chunks.faiss", chunk_vectors[n])
+            for n in names
+        },
         chunk_hubness={n: np.load(build_dir / f"hubness-{n}-chunks.npy") for n in names},
         lexical={lang: LexicalIndex.load(lang, build_dir / f"bm25-{lang}") for lang in LANGS},
         lexicon=Lexicon.load(build_dir / "lexicon"),

@@ -15,6 +15,7 @@ import numpy as np
 from docqa.config import Settings
 from docqa.embed.registry import get_embedder
 from docqa.index import store
+from docqa.index.dense import DenseIndex, kind_for
 from docqa.index.hubness import hubness
 from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon, lexicon_embedder
@@ -113,11 +114,14 @@ def _up_to_date(
     previous: store.IndexData | None,
     reuse_key: dict,
     documents: list[Document],
+    exact_max: int,
 ) -> bool:
+    """The current build is what this ingest would write: same files, settings and index kind."""
     return (
         previous is not None
         and previous.manifest.get("reuse_key") == reuse_key
         and previous.manifest.get("corpus_hash") == store.corpus_hash(documents)
+        and previous.manifest.get("dense_index") == kind_for(len(previous.chunks), exact_max)
     )
 
 
@@ -180,7 +184,8 @@ def run_ingest(
             "embedders": [e.model_id for e in embedders],
         }
         previous = _previous(index_dir)
-        if _up_to_date(previous, reuse_key, documents):
+        exact_max = settings.exact_search_max_chunks
+        if _up_to_date(previous, reuse_key, documents, exact_max):
             return IngestReport(
                 build_id=previous.manifest["build_id"],
                 build_dir=store.current_build_dir(index_dir),
@@ -237,6 +242,7 @@ def run_ingest(
             "documents": len(documents),
             "chunks": len(chunks),
             "sentences": len(sentences),
+            "dense_index": kind_for(len(chunks), exact_max),
             "chunks_per_language": {
                 lang: int((chunks[:, store.CHUNK_LANG] == i).sum())
                 for i, lang in enumerate(store.LANGS)
@@ -250,15 +256,19 @@ def run_ingest(
         lexicon = Lexicon.build(texts_by_lang, lexicon_embedder(embedders))
         manifest["lexicon_embedder"] = lexicon_embedder(embedders).name
         data = store.IndexData(
-            documents,
-            chunks,
-            sentences,
-            chunk_vectors,
-            sentence_vectors,
-            {name: hubness(vectors) for name, vectors in chunk_vectors.items()},
-            lexical,
-            lexicon,
-            manifest,
+            documents=documents,
+            chunks=chunks,
+            sentences=sentences,
+            chunk_vectors=chunk_vectors,
+            sentence_vectors=sentence_vectors,
+            dense={
+                name: DenseIndex.build(vectors, exact_max)
+                for name, vectors in chunk_vectors.items()
+            },
+            chunk_hubness={name: hubness(vectors) for name, vectors in chunk_vectors.items()},
+            lexical=lexical,
+            lexicon=lexicon,
+            manifest=manifest,
         )
         staged = store.staging_dir(index_dir, build_id)
         try:

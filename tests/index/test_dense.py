@@ -1,9 +1,12 @@
-"""FAISS dense search: exact below the threshold, HNSW above it, with high recall."""
+"""FAISS dense search: exact or HNSW over 8-bit codes by size; stored, then mapped at load."""
 
+from pathlib import Path
+
+import faiss
 import numpy as np
 import pytest
 
-from docqa.index.dense import DenseIndex
+from docqa.index.dense import APPROXIMATE, EXACT, HNSW_NEIGHBOURS, DenseIndex, kind_for
 
 
 def unit_vectors(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
@@ -18,14 +21,14 @@ def corpus() -> np.ndarray:
 
 def test_exact_up_to_the_threshold_and_hnsw_above_it() -> None:
     vectors = unit_vectors(np.random.default_rng(1), 50, 16)
-    assert DenseIndex(vectors, exact_max=50).exact is True
-    assert DenseIndex(vectors, exact_max=1000).exact is True
-    assert DenseIndex(vectors, exact_max=49).exact is False
-    assert DenseIndex(vectors, exact_max=0).exact is False
+    assert DenseIndex.build(vectors, exact_max=50).exact is True
+    assert DenseIndex.build(vectors, exact_max=1000).kind == EXACT == kind_for(50, 1000)
+    assert DenseIndex.build(vectors, exact_max=49).exact is False
+    assert DenseIndex.build(vectors, exact_max=0).kind == APPROXIMATE == kind_for(50, 0)
 
 
 def test_exact_search_returns_true_cosines_best_first(corpus: np.ndarray) -> None:
-    index = DenseIndex(corpus, exact_max=len(corpus))
+    index = DenseIndex.build(corpus, exact_max=len(corpus))
     assert index.size == len(corpus)
     query = corpus[123]
     rows, scores = index.search(query, 10)
@@ -36,9 +39,9 @@ def test_exact_search_returns_true_cosines_best_first(corpus: np.ndarray) -> Non
     assert np.all(np.diff(scores) <= 1e-6)
 
 
-def test_hnsw_recall_at_10_against_exact(corpus: np.ndarray) -> None:
-    exact = DenseIndex(corpus, exact_max=len(corpus))
-    approximate = DenseIndex(corpus, exact_max=len(corpus) - 1)
+def test_approximate_recall_at_10_against_exact(corpus: np.ndarray) -> None:
+    exact = DenseIndex.build(corpus, exact_max=len(corpus))
+    approximate = DenseIndex.build(corpus, exact_max=len(corpus) - 1)
     assert exact.exact and not approximate.exact
     queries = unit_vectors(np.random.default_rng(11), 200, 64)
     recalls = []
@@ -46,15 +49,43 @@ def test_hnsw_recall_at_10_against_exact(corpus: np.ndarray) -> None:
         truth, _ = exact.search(query, 10)
         found, scores = approximate.search(query, 10)
         assert len(found) == 10
-        np.testing.assert_allclose(scores, corpus[found] @ query, atol=1e-4)
+        # Scores are the float vectors' exact cosines, not the 8-bit codes' estimates.
+        np.testing.assert_allclose(scores, corpus[found] @ query, atol=1e-5)
+        assert np.all(np.diff(scores) <= 1e-6)
         recalls.append(len(set(truth.tolist()) & set(found.tolist())) / 10)
     assert float(np.mean(recalls)) >= 0.95
+
+
+@pytest.mark.parametrize("exact_max", [5000, 0])
+def test_a_stored_index_loads_mapped_and_answers_the_same(
+    corpus: np.ndarray, exact_max: int, tmp_path: Path
+) -> None:
+    built = DenseIndex.build(corpus, exact_max=exact_max)
+    np.save(tmp_path / "vectors.npy", corpus)
+    built.save(tmp_path / "index.faiss")
+    vectors = np.load(tmp_path / "vectors.npy", mmap_mode="r")
+    loaded = DenseIndex.load(tmp_path / "index.faiss", vectors)
+    assert (loaded.kind, loaded.size) == (built.kind, built.size)
+    for query in unit_vectors(np.random.default_rng(5), 20, 64):
+        for got, expected in zip(loaded.search(query, 10), built.search(query, 10), strict=True):
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_an_index_that_does_not_match_its_vectors_is_refused(
+    corpus: np.ndarray, tmp_path: Path
+) -> None:
+    DenseIndex.build(corpus, exact_max=len(corpus)).save(tmp_path / "index.faiss")
+    with pytest.raises(ValueError, match="5000 vectors of 64 dimensions, the build has 4999"):
+        DenseIndex.load(tmp_path / "index.faiss", corpus[:-1])
+    (tmp_path / "index.faiss").write_bytes((tmp_path / "index.faiss").read_bytes()[:1000])
+    with pytest.raises(RuntimeError):
+        DenseIndex.load(tmp_path / "index.faiss", corpus)
 
 
 @pytest.mark.parametrize("exact_max", [1000, 0])
 def test_k_beyond_size_and_k_zero(exact_max: int) -> None:
     vectors = unit_vectors(np.random.default_rng(3), 5, 8)
-    index = DenseIndex(vectors, exact_max=exact_max)
+    index = DenseIndex.build(vectors, exact_max=exact_max)
     rows, scores = index.search(vectors[2], 50)
     assert sorted(rows.tolist()) == [0, 1, 2, 3, 4]
     assert rows[0] == 2 and len(scores) == 5
@@ -64,6 +95,17 @@ def test_k_beyond_size_and_k_zero(exact_max: int) -> None:
 
 def test_float64_input_is_accepted() -> None:
     vectors = unit_vectors(np.random.default_rng(5), 20, 8).astype(np.float64)
-    index = DenseIndex(vectors, exact_max=100)
+    index = DenseIndex.build(vectors, exact_max=100)
     rows, _ = index.search(vectors[7].astype(np.float32), 1)
     assert rows.tolist() == [7]
+
+
+def test_the_approximate_index_holds_8_bit_codes(corpus: np.ndarray, tmp_path: Path) -> None:
+    DenseIndex.build(corpus, exact_max=0).save(tmp_path / "sq8.faiss")
+    floats = faiss.IndexHNSWFlat(corpus.shape[1], HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+    floats.add(corpus)
+    faiss.write_index(floats, str(tmp_path / "floats.faiss"))
+    assert isinstance(faiss.read_index(str(tmp_path / "sq8.faiss")), faiss.IndexHNSWSQ)
+    # The same graph; one byte a dimension instead of four.
+    saved = (tmp_path / "floats.faiss").stat().st_size - (tmp_path / "sq8.faiss").stat().st_size
+    assert saved >= 0.95 * corpus.size * 3

@@ -86,7 +86,11 @@ def test_current_points_to_a_complete_build(small_corpus: Path, tmp_path: Path) 
     names = {p.name for p in build_dir.iterdir()}
     assert {"manifest.json", "documents.jsonl", "chunks.npy", "sentences.npy"} <= names
     for name in settings.embedders:
-        assert {f"vectors-{name}-chunks.npy", f"vectors-{name}-sentences.npy"} <= names
+        assert {
+            f"vectors-{name}-chunks.npy",
+            f"vectors-{name}-sentences.npy",
+            f"dense-{name}-chunks.faiss",
+        } <= names
     assert {"bm25-es", "bm25-en"} <= names
     # Nothing half-written is left around: no staging folders, no temporary pointer.
     assert not [p for p in (settings.index_dir / store.BUILDS).iterdir() if p.name[0] == "."]

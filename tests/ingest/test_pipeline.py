@@ -101,6 +101,37 @@ def test_reingest_of_an_unchanged_corpus_reuses_every_document(
     assert after.manifest["corpus_hash"] == before.manifest["corpus_hash"]
 
 
+def test_a_new_exact_search_threshold_rebuilds_the_index_without_reembedding(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    first = ingest(settings)
+    questions = ["rural hospitals", "¿Quién financia el programa?", "free vaccination"]
+    exact = open_searcher(settings.index_dir, settings)
+    expected = [exact.search(q, 3) for q in questions]
+
+    approximate = make_settings(tmp_path / "index", small_corpus, exact_search_max_chunks=0)
+    second = ingest(approximate)
+    assert not second.up_to_date and second.build_id != first.build_id
+    assert (second.reused_documents, second.embedded_documents) == (3, 0)
+    data = read_current(settings.index_dir)
+    assert data.manifest["dense_index"] == "hnsw-sq8"
+    assert not any(index.exact for index in data.dense.values())
+    # On a corpus this small the graph reaches every chunk: the ranking is the exact one.
+    searcher = open_searcher(settings.index_dir, approximate)
+    for question, before in zip(questions, expected, strict=True):
+        after = searcher.search(question, 3)
+        assert [(p.text, p.citation) for p in after.passages] == [
+            (p.text, p.citation) for p in before.passages
+        ]
+        # FAISS and numpy round the same cosines differently in the last digits.
+        assert [p.score for p in after.passages] == pytest.approx(
+            [p.score for p in before.passages], abs=1e-3
+        )
+        assert after.answer == before.answer
+    assert ingest(approximate).up_to_date
+
+
 def test_changing_one_file_reembeds_only_that_file(small_corpus: Path, tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "index", small_corpus)
     ingest(settings)
@@ -319,8 +350,15 @@ def _mismatched_vectors(build: Path, embedder: str) -> None:
     np.save(vectors, np.load(vectors)[:1])
 
 
+def _truncate_dense_index(build: Path, embedder: str) -> None:
+    index = build / f"dense-{embedder}-chunks.faiss"
+    index.write_bytes(index.read_bytes()[:100])
+
+
 @pytest.mark.parametrize(
-    "damage", [_remove_vectors, _truncate_documents, _mismatched_vectors], ids=lambda f: f.__name__
+    "damage",
+    [_remove_vectors, _truncate_documents, _mismatched_vectors, _truncate_dense_index],
+    ids=lambda f: f.__name__,
 )
 def test_a_damaged_current_build_does_not_block_the_next_ingest(
     small_corpus: Path,
