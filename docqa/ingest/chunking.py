@@ -1,9 +1,15 @@
 """Sentence-aware overlapping windows over a document's text, with exact offsets."""
 
+import hashlib
+import inspect
 import re
+import sys
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
 
 from docqa.ingest.base import Chunk
+from docqa.text import sentences
 from docqa.text.sentences import Span, sentence_spans, word_count
 
 # A line with no sentence-ending punctuation and few words reads as a heading.
@@ -19,6 +25,19 @@ class ChunkingParams:
     max_words: int = 110
     overlap_sentences: int = 1
     max_sentence_words: int = 60
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the code that decides where sentences and windows begin and end.
+
+    Part of every build's reuse key: a change to that code (or a new pysbd) moves boundaries,
+    and vectors stored for the old ones must be computed again, not copied to new rows.
+    """
+    digest = hashlib.sha256(version("pysbd").encode())
+    for module in (sentences, sys.modules[__name__]):
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:16]
 
 
 def _is_heading(text: str, span: Span) -> bool:

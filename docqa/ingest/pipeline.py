@@ -19,6 +19,7 @@ from docqa.index.dense import DenseIndex, kind_for
 from docqa.index.hubness import hubness
 from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon, lexicon_embedder
+from docqa.ingest import chunking
 from docqa.ingest.base import Document, Limits
 from docqa.ingest.chunking import ChunkingParams, chunk_text
 from docqa.ingest.documents import Skipped, load_corpus
@@ -181,6 +182,7 @@ def run_ingest(
         reuse_key = {
             "format": store.FORMAT_VERSION,
             "chunking": asdict(params),
+            "chunking_code": chunking.code_fingerprint(),
             "embedders": [e.model_id for e in embedders],
         }
         previous = _previous(index_dir)

@@ -17,6 +17,7 @@ from docqa.config import Settings
 from docqa.embed.registry import get_embedder
 from docqa.index import store
 from docqa.index.loader import open_searcher
+from docqa.ingest import chunking
 from docqa.ingest.pipeline import IngestError, run_ingest
 
 
@@ -130,6 +131,21 @@ def test_a_new_exact_search_threshold_rebuilds_the_index_without_reembedding(
         )
         assert after.answer == before.answer
     assert ingest(approximate).up_to_date
+
+
+def test_new_chunking_code_reembeds_every_file(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    first = ingest(settings)
+    # What a docqa release whose sentence splitter moved boundaries looks like to ingest.
+    monkeypatch.setattr(chunking, "code_fingerprint", lambda: "0123456789abcdef")
+    second = ingest(settings)
+    assert not second.up_to_date and second.build_id != first.build_id
+    assert (second.reused_documents, second.embedded_documents) == (0, 3)
+    assert read_current(settings.index_dir).manifest["reuse_key"]["chunking_code"] == (
+        "0123456789abcdef"
+    )
 
 
 def test_changing_one_file_reembeds_only_that_file(small_corpus: Path, tmp_path: Path) -> None:
