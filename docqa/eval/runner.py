@@ -48,6 +48,7 @@ def _score(target: Target, question: Question, k: int) -> tuple[dict, dict]:
         "ranks": relevant_ranks([p["text"] for p in body["passages"]], question.answers),
         "abstained": answer is None,
         "answer_correct": bool(answer and contains_answer(answer, question.answers)),
+        "index_version": str(body.get("index_version") or target.version),
         "citations": len(_spans(body)),
         "citations_valid": _citations_valid(target, body),
         "latency_ms": round(latency_ms, 2),
@@ -102,6 +103,8 @@ def run(
         rows.append(row)
         if _is_failure(row):
             failures.append(_failure(question, row, body))
+    # More than one when the service switched builds during the run: its numbers mix them.
+    versions = list(dict.fromkeys(row["index_version"] for row in rows)) or [target.version]
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "set": {
@@ -110,7 +113,8 @@ def run(
             "fingerprint": fingerprint(questions),
         },
         "target": target.name,
-        "index_version": target.version,
+        "index_version": " then ".join(versions),
+        "index_versions": versions,
         "k": k,
         "metrics": by_slice(rows),
         "rows": rows,

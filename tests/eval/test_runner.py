@@ -3,12 +3,14 @@
 from pathlib import Path
 
 import pytest
+from conftest import ingest, make_settings
 from fastapi import FastAPI
 from service.servers import Servers
 
 from docqa.eval.dataset import fingerprint, load_questions
 from docqa.eval.runner import run
 from docqa.eval.targets import HttpTarget, SearcherTarget, TargetError
+from docqa.index.loader import open_searcher
 from eval.questions import CROSS, EASY, IMPOSSIBLE, OFF_TOPIC, write_set
 
 
@@ -36,11 +38,43 @@ def test_in_process_run_scores_rows_slices_and_failures(
         "fingerprint": fingerprint(questions),
     }
     assert report["index_version"] == in_process.version
+    assert report["index_versions"] == [in_process.version]
     failure = next(f for f in report["failures"] if f["id"] == "t-4")
     assert failure["rank"] is None and len(failure["passages"]) == 3
     document = in_process.document_text(failure["passages"][0]["doc_id"])
     first = failure["passages"][0]
     assert document[first["start"] : first["end"]] == first["text"]
+
+
+class SwitchingTarget:
+    """A service that reloads a new build after its first two answers, as `serve` does."""
+
+    def __init__(self, first: SearcherTarget, second: SearcherTarget) -> None:
+        self.targets, self.asked = (first, second), 0
+        self.name, self.version = "switching", first.version
+
+    def ask(self, question: str, k: int) -> dict:
+        self.asked += 1
+        return self.targets[self.asked > 2].ask(question, k)
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.targets[self.asked > 2].document_text(doc_id)
+
+
+def test_a_run_that_spans_a_reload_names_both_builds(
+    in_process: SearcherTarget, small_corpus: Path, tmp_path: Path, set_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    ingest(settings)
+    other = SearcherTarget(open_searcher(settings.index_dir, settings), settings, "small")
+    report = run(
+        SwitchingTarget(in_process, other), load_questions(set_path), 10, set_path=set_path
+    )
+    assert report["index_versions"] == [in_process.version, other.version]
+    assert report["index_version"] == f"{in_process.version} then {other.version}"
+    assert [r["index_version"] for r in report["rows"]] == [in_process.version] * 2 + [
+        other.version
+    ] * 2
 
 
 def test_a_question_the_service_refuses_stops_the_run(
