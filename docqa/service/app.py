@@ -22,6 +22,7 @@ from docqa.service.observe import Observe
 from docqa.service.ratelimit import RateLimit
 from docqa.service.routers import admin, ask, docs, documents, health, metrics, page, widget
 from docqa.service.schemas import BODY_TOO_LARGE, RATE_LIMITED
+from docqa.service.unhandled import Unhandled
 from docqa.service.web import STATIC
 
 logger = logging.getLogger("docqa.service")
@@ -94,7 +95,8 @@ def create_app(
         *(route.path for module in UNLIMITED + LIMITED for route in module.router.routes),
         *(f"{path}/{{path:path}}" for path in mounts),
     ]
-    # Added innermost first: Observe sees every response, and CORS headers reach a 429 too.
+    # Added innermost first: Observe sees every response, and CORS headers reach a 429 or a 500.
+    app.add_middleware(Unhandled)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst

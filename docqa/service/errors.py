@@ -1,7 +1,5 @@
 """Exception handlers: every bad input becomes a 4xx JSON body naming what is wrong."""
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -9,8 +7,6 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from docqa.index.validation import QuestionError
-
-logger = logging.getLogger("docqa.service")
 
 _BODY_SHAPE = 'the request body must be a JSON object such as {"question": "...", "k": 5}'
 
@@ -38,8 +34,13 @@ def _field_error(error: dict) -> dict:
 def error_response(
     status: int, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    """A 4xx with one message, the shape of every error that is not about one field."""
+    """An error with one message, the shape of every error that is not about one field."""
     return JSONResponse(status_code=status, content={"detail": message}, headers=headers)
+
+
+def internal_error() -> JSONResponse:
+    """The 500 of a fault in the service: what went wrong is logged, never sent."""
+    return error_response(500, "internal server error")
 
 
 def _field_error_response(field: str, message: str, kind: str) -> JSONResponse:
@@ -74,9 +75,10 @@ async def unparsable_body_handler(request: Request, exc: Exception) -> Response:
     return _field_error_response("body", f"could not be parsed: {cause}", "body_invalid")
 
 
-async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse(status_code=500, content={"detail": "internal server error"})
+async def unexpected_error_handler(_request: Request, _error: Exception) -> JSONResponse:
+    # Only a fault in a middleware gets this far (unhandled.Unhandled answers the app's), and
+    # Starlette raises it on to the server, which logs it.
+    return internal_error()
 
 
 def install(app: FastAPI) -> None:

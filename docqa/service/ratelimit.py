@@ -8,6 +8,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from docqa.service.errors import error_response
 
+RETRY_AFTER_HEADER = "Retry-After"
 # Paths that monitoring polls; limiting them would make a busy service look down.
 EXEMPT = frozenset({"/health", "/metrics"})
 # Buckets kept at most; the least recently seen client's is dropped first (it starts full again).
@@ -60,6 +61,6 @@ class RateLimit:
             429,
             f"too many requests from {client}: try again in {seconds} s "
             "(DOCQA_RATE_LIMIT_PER_MINUTE, DOCQA_RATE_LIMIT_BURST)",
-            headers={"Retry-After": str(seconds)},
+            headers={RETRY_AFTER_HEADER: str(seconds)},
         )
         await response(scope, receive, send)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from conftest import SMALL_CORPUS, ingest, make_settings, write_corpus
+from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from docqa.config import Settings
@@ -16,6 +17,7 @@ from docqa.service.logs import JsonFormatter
 from service.servers import Servers
 
 ADMIN_KEY = "metrics-admin-key-0123456789"
+ORIGIN = "https://portal.example.org"
 QUESTION = "How many rural hospitals are there?"
 LOG_FIELDS = {
     "timestamp",
@@ -33,14 +35,23 @@ LOG_FIELDS = {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, servers: Servers) -> tuple[Settings, str]:
+def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     folder = tmp_path_factory.mktemp("observability")
     corpus = write_corpus(folder / "corpus", SMALL_CORPUS)
     settings = make_settings(
-        folder / "index", corpus, admin_api_key=ADMIN_KEY, reload_poll_seconds=0
+        folder / "index",
+        corpus,
+        admin_api_key=ADMIN_KEY,
+        reload_poll_seconds=0,
+        cors_origins=[ORIGIN],
     )
     ingest(settings)
-    return settings, servers.start(create_app(settings))
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def site(app: FastAPI, servers: Servers) -> tuple[Settings, str]:
+    return app.state.settings, servers.start(app)
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +180,59 @@ def test_a_429_carries_the_request_id(site: tuple[Settings, str], servers: Serve
         refused = http.get("/documents", headers={"X-Request-ID": "flood-1"})
     assert refused.status_code == 429
     assert refused.headers["x-request-id"] == "flood-1"
+
+
+def test_an_unexpected_error_is_a_json_500_with_the_request_id(
+    app: FastAPI,
+    client: httpx.Client,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(question: str, k: int) -> None:
+        raise RuntimeError("secret internals /srv/docqa")
+
+    # uvicorn's loggers do not reach the root logger: let them, to see whether it logs too.
+    monkeypatch.setattr(logging.getLogger("uvicorn"), "propagate", True)
+    before = scrape(client)
+    with caplog.at_level(logging.INFO):
+        with monkeypatch.context() as patch:
+            patch.setattr(app.state.live.current.searcher, "search", broken)
+            response = client.post(
+                "/ask",
+                json={"question": "What breaks the search?"},
+                headers={"X-Request-ID": "crash-1", "Origin": ORIGIN},
+            )
+        # A request's line is logged after its response is sent, so before the next is served.
+        again = client.post("/ask", json={"question": QUESTION}, headers={"X-Request-ID": "ok-2"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"detail": "internal server error"}
+    assert "secret" not in response.text and "RuntimeError" not in response.text
+    assert response.headers["x-request-id"] == "crash-1"
+    # A page on an allowed origin can read the failure and its id, as it can any response.
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert "X-Request-ID" in response.headers["access-control-expose-headers"]
+
+    # Logged once, traceback and request id together, then the access line with the 500.
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert errors[0].request_id == "crash-1"
+    assert "RuntimeError: secret internals" in JsonFormatter().format(errors[0])
+    crash = [
+        record.status
+        for record in caplog.records
+        if record.name == "docqa.access" and record.request_id == "crash-1"
+    ]
+    assert crash == [500]
+    assert (
+        requests_total(scrape(client), "/ask", "POST", 500)
+        - requests_total(before, "/ask", "POST", 500)
+        == 1
+    )
+
+    # The service goes on answering.
+    assert again.status_code == 200 and again.json()["passages"]
+    assert again.headers["x-request-id"] == "ok-2"
 
 
 def test_each_request_logs_one_json_line(
