@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import make_settings, write_corpus
+from threadpoolctl import threadpool_info
 
 from docqa.config import Settings
 from docqa.embed.base import Embedder
@@ -81,6 +82,36 @@ def test_encoding_is_deterministic_and_row_independent(embedder: Embedder) -> No
     np.testing.assert_allclose(embedder.encode_passages(TEXTS), together, atol=1e-5)
     # Different texts get different vectors.
     assert float(together[0] @ together[3]) < 0.99
+
+
+def test_use_runs_a_question_on_one_blas_thread_and_passages_on_the_setting(
+    settings: Settings,
+) -> None:
+    embedder = get_embedder("use", settings)
+    model = embedder._model
+    seen = []
+    encode = model.encode
+
+    def recording(texts: list[str]) -> np.ndarray:
+        # numpy's BLAS, which USE runs on (FAISS and scipy bring BLAS libraries of their own).
+        seen.append(
+            {
+                info["num_threads"]
+                for info in threadpool_info()
+                if info["user_api"] == "blas" and "/numpy.libs/" in info["filepath"]
+            }
+        )
+        return encode(texts)
+
+    model.encode = recording
+    try:
+        queries = embedder.encode_queries(TEXTS)
+        passages = embedder.encode_passages(TEXTS)
+    finally:
+        del model.encode
+    assert seen == [{1}, {settings.threads}]
+    # USE is symmetric: the thread count changes nothing but the time.
+    np.testing.assert_allclose(queries, passages, atol=1e-5)
 
 
 def test_registry_returns_one_instance_per_configuration(settings: Settings) -> None:
