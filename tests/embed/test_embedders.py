@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import make_settings, write_corpus
-from threadpoolctl import threadpool_info
+from test_blas import numpy_blas_threads
 
 from docqa.config import Settings
 from docqa.embed.base import Embedder
@@ -93,14 +93,7 @@ def test_use_runs_a_question_on_one_blas_thread_and_passages_on_the_setting(
     encode = model.encode
 
     def recording(texts: list[str]) -> np.ndarray:
-        # numpy's BLAS, which USE runs on (FAISS and scipy bring BLAS libraries of their own).
-        seen.append(
-            {
-                info["num_threads"]
-                for info in threadpool_info()
-                if info["user_api"] == "blas" and "/numpy.libs/" in info["filepath"]
-            }
-        )
+        seen.append(numpy_blas_threads())
         return encode(texts)
 
     model.encode = recording

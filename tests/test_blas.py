@@ -1,0 +1,28 @@
+"""blas_threads: numpy's BLAS thread count inside a block, restored after it."""
+
+import numpy as np
+from threadpoolctl import threadpool_info
+
+from docqa.blas import blas_threads
+
+
+def numpy_blas_threads() -> set[int]:
+    # numpy's own BLAS (FAISS and scipy bring BLAS libraries of their own).
+    return {
+        info["num_threads"]
+        for info in threadpool_info()
+        if info["user_api"] == "blas" and "/numpy.libs/" in info["filepath"]
+    }
+
+
+def test_a_block_sets_numpy_blas_threads_and_restores_them() -> None:
+    before = numpy_blas_threads()
+    assert before and before != {1}, "this machine has more than one core"
+    with blas_threads(1):
+        assert numpy_blas_threads() == {1}
+        with blas_threads(2):
+            assert numpy_blas_threads() == {2}
+        assert numpy_blas_threads() == {1}
+        product = np.ones((64, 64)) @ np.ones((64, 64))
+    assert product[0, 0] == 64
+    assert numpy_blas_threads() == before
