@@ -1,5 +1,8 @@
 """blas_threads: numpy's BLAS thread count inside a block, restored after it."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 from threadpoolctl import threadpool_info
 
@@ -13,6 +16,23 @@ def numpy_blas_threads() -> set[int]:
         for info in threadpool_info()
         if info["user_api"] == "blas" and "/numpy.libs/" in info["filepath"]
     }
+
+
+@contextmanager
+def blas_threads_seen(owner: object, method: str) -> Iterator[list[set[int]]]:
+    """numpy's BLAS thread count at each call of `owner.method` made inside the block."""
+    seen: list[set[int]] = []
+    original = getattr(owner, method)
+
+    def recording(*args: object) -> object:
+        seen.append(numpy_blas_threads())
+        return original(*args)
+
+    setattr(owner, method, recording)
+    try:
+        yield seen
+    finally:
+        delattr(owner, method)
 
 
 def test_a_block_sets_numpy_blas_threads_and_restores_them() -> None:

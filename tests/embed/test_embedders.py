@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import make_settings, write_corpus
-from test_blas import numpy_blas_threads
+from test_blas import blas_threads_seen
 
 from docqa.config import Settings
 from docqa.embed.base import Embedder
@@ -88,20 +88,9 @@ def test_use_runs_a_question_on_one_blas_thread_and_passages_on_the_setting(
     settings: Settings,
 ) -> None:
     embedder = get_embedder("use", settings)
-    model = embedder._model
-    seen = []
-    encode = model.encode
-
-    def recording(texts: list[str]) -> np.ndarray:
-        seen.append(numpy_blas_threads())
-        return encode(texts)
-
-    model.encode = recording
-    try:
+    with blas_threads_seen(embedder._model, "encode") as seen:
         queries = embedder.encode_queries(TEXTS)
         passages = embedder.encode_passages(TEXTS)
-    finally:
-        del model.encode
     assert seen == [{1}, {settings.threads}]
     # USE is symmetric: the thread count changes nothing but the time.
     np.testing.assert_allclose(queries, passages, atol=1e-5)
