@@ -1,59 +1,148 @@
-"""Scale benchmark: ingest and search cost at 10^4, 10^5 and, with --million, 10^6 chunks.
+"""Scale benchmark: whole synthetic builds of 10^4, 10^5 and, with --million, 10^6 chunks,
+written in the real on-disk format, then loaded and searched as the service does.
 
-Prints numbers; asserts nothing. Each measurement runs in a process of its own, so that the
-memory it reports is its own. Vectors are synthetic unit vectors shaped like sentence
-embeddings (`embedding_like`); BM25 texts are synthetic too (invented words, Zipf-distributed).
-Chunking and embedding need real text and the real models: they are measured on corpus/ and
-extrapolated. Build steps use both cores; every search runs on one thread, as the service
-runs each query.
+Prints numbers; asserts nothing. Each step runs in a process of its own, so that the memory it
+reports is its own:
 
-    .venv/bin/python benchmarks/scale_bench.py            # 10^4 and 10^5 chunks: ~3 minutes
-    .venv/bin/python benchmarks/scale_bench.py --million  # and 10^6: ~30 more minutes, 4.5 GB
+- models: loads only the embedders (e5, USE) and the language detector and encodes the
+  questions; its memory is subtracted from the search process's, leaving the index's own.
+- text: chunking and embedding rates on corpus/ with the real models; they bound ingest.
+- build: a complete build folder of N synthetic chunks (store's files, written with
+  DenseIndex, LexicalIndex, Lexicon and hubness as ingest writes them), switched in with
+  store.publish. Each size is built with the default DOCQA_EXACT_SEARCH_MAX_CHUNKS and, up to
+  10^5 chunks, also with the other kind of dense index (exact or approximate).
+- search: open_searcher on that folder, 200 questions of the dev set through Searcher.search
+  (k=5) with the real models, then recall of each approximate chunk index against exact search.
+
+Synthetic data: documents of 20 chunks, chunks of ~4.1 sentences of ~19 words that overlap by
+one sentence (3.1 sentence rows a chunk, as in corpus/), half the documents Spanish and half
+English. Words are Zipf-distributed over a vocabulary of 200,000 words a language at 10^6
+chunks (fewer below, by Heaps' law): invented ones, with the content words of corpus/ at every
+10th rank from the 10th, so that the questions' words hit postings of realistic lengths and
+their rendering in the other language is not empty. Vectors are unit vectors shaped like
+sentence embeddings (`EmbeddingLike`), 384-d for e5 and 512-d for USE. The lexicon holds every
+word of the texts, as ingest's would, with synthetic vectors.
+
+    .venv/bin/python benchmarks/scale_bench.py            # 10^4 and 10^5 chunks: ~5 minutes
+    .venv/bin/python benchmarks/scale_bench.py --million  # and 10^6: ~30 more, 17 GB of disk
 """
 
 import argparse
 import ctypes
+import gc
+import hashlib
 import itertools
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-DIM = 384  # multilingual-e5-small; USE vectors have 512 dimensions
-QUERIES = 200
+QUESTIONS = REPO / "docqa" / "eval" / "sets" / "dev.jsonl"
+SEARCHES = 200
+SEARCH_K = 5
+# Recall is measured on this many fresh synthetic queries, at k=10 (the goal's) and at the
+# number of candidates search asks each dense index for (DOCQA_CANDIDATES).
+RECALL_QUERIES = 200
 K = 10
-BUILD_THREADS = 2
 # Each topic's vectors spread along this many directions of their own, plus a little noise:
 # neighbourhoods of low dimension, as in real embeddings, rather than isotropic blobs.
 TOPIC_DIRECTIONS = 16
 CHUNKS_PER_TOPIC = 1_000
-# Sentence vectors per chunk vector in the index of corpus/ (349 / 111).
+VECTOR_BLOCK = 65_536
+# Per embedder, the seed of its synthetic vectors; queries are drawn from the same topics.
+SEEDS = {"e5": 1, "use": 2}
+# corpus/: 111 chunks of 5 documents, 349 sentence rows (3.1 a chunk), ~79 words a chunk.
 SENTENCES_PER_CHUNK = 3.1
+CHUNKS_PER_DOCUMENT = 20
+# Sentences a chunk adds after the one it shares with the previous chunk: 3.1 on average.
+NEW_SENTENCES, NEW_SENTENCES_P = (2, 3, 4), (0.2, 0.5, 0.3)
+SENTENCE_WORDS = (10, 29)  # uniform, 19 on average
+# Words a language at 10^6 chunks, and fewer in smaller corpora by Heaps' law: corpus/ has 881
+# Spanish content words in 78 chunks, which extrapolates to ~170,000 at 500,000 chunks.
+VOCABULARY = 200_000
+HEAPS_EXPONENT = 0.6
+REAL_WORD_STRIDE = 10
+# A build with this exact_max gets the approximate index at every size measured.
+SMALL_EXACT_MAX = 1_000
+# Up to this size, each build is made with both kinds of dense index, whatever the default.
+BOTH_KINDS_MAX = 100_000
 
-# One query (a vector, or a string for BM25) in, the ids found out.
-Search = Callable[[object], np.ndarray]
+# Below this share of the CPUs used by other processes the machine counts as quiet.
+QUIET_SHARE = 0.05
+
+GOAL_P95_MS = 50
+GOAL_RECALL = 0.95
+GOAL_MEMORY_MB = 2_048
 
 
-def rss_mb() -> float:
-    """Resident memory of this process now (not its peak), after returning freed memory to
-    the system so that a new index cannot hide in it."""
+def seed_of(name: str) -> int:
+    return SEEDS.get(name, 1 + len(SEEDS))
+
+
+def log(message: str) -> None:
+    """Progress on stderr, which the parent passes through; stdout carries the result."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def memory() -> dict[str, float]:
+    """Resident memory of this process now, in MB, after returning freed memory to the system:
+    anonymous (heap, arrays read into memory) and file-backed (mapped files' pages touched,
+    libraries), and the peak of the total."""
+    gc.collect()
     ctypes.CDLL("libc.so.6").malloc_trim(0)
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in {"RssAnon", "RssFile", "RssShmem", "VmHWM"}:
+            fields[key] = int(value.split()[0]) / 1024
+    return {
+        "anon": fields["RssAnon"],
+        "file": fields["RssFile"] + fields["RssShmem"],
+        "peak": fields["VmHWM"],
+    }
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+class PeakAnon:
+    """The largest anonymous resident memory of this process, sampled twice a second on a
+    thread (VmHWM would count the pages of files mapped for writing too)."""
+
+    def __init__(self) -> None:
+        self.mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    self.mb = max(self.mb, int(line.split()[1]) / 1024)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.mb
+
+
+def percentiles(times: list[float]) -> dict[str, float]:
+    return {
+        "p50": float(np.percentile(times, 50)),
+        "p95": float(np.percentile(times, 95)),
+        "mean": float(np.mean(times)),
+    }
 
 
 def normalized(vectors: np.ndarray) -> np.ndarray:
@@ -65,222 +154,156 @@ class EmbeddingLike:
     corpus/ have mean cosine 0.85), a topic centre, a spread along the topic's own few
     directions, and noise. Queries are fresh draws, not perturbed copies of stored vectors."""
 
-    def __init__(self, n: int, rng: np.random.Generator) -> None:
-        self.rng = rng
+    def __init__(self, n: int, dim: int, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.dim = dim
         topics = max(64, n // CHUNKS_PER_TOPIC)
-        scale = np.float32(1 / np.sqrt(DIM))
-        self.shared = 3 * normalized(rng.standard_normal((1, DIM), dtype=np.float32))
-        self.centres = rng.standard_normal((topics, DIM), dtype=np.float32) * scale
-        self.directions = rng.standard_normal((topics, TOPIC_DIRECTIONS, DIM), dtype=np.float32)
+        scale = np.float32(1 / np.sqrt(dim))
+        self.shared = 3 * normalized(rng.standard_normal((1, dim), dtype=np.float32))
+        self.centres = rng.standard_normal((topics, dim), dtype=np.float32) * scale
+        self.directions = rng.standard_normal((topics, TOPIC_DIRECTIONS, dim), dtype=np.float32)
         self.directions *= 2 * scale / np.float32(np.sqrt(TOPIC_DIRECTIONS))
 
-    def sample(self, count: int) -> np.ndarray:
+    def sample(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """`count` vectors, float32, generated topic by topic to bound temporary memory."""
-        out = np.empty((count, DIM), np.float32)
-        topic_of = np.sort(self.rng.integers(0, len(self.centres), count))
+        out = np.empty((count, self.dim), np.float32)
+        topic_of = np.sort(rng.integers(0, len(self.centres), count))
         bounds = np.searchsorted(topic_of, np.arange(len(self.centres) + 1))
         for topic, (start, stop) in enumerate(itertools.pairwise(bounds)):
-            spread = self.rng.standard_normal((stop - start, TOPIC_DIRECTIONS), dtype=np.float32)
-            noise = self.rng.standard_normal((stop - start, DIM), dtype=np.float32)
+            spread = rng.standard_normal((stop - start, TOPIC_DIRECTIONS), dtype=np.float32)
+            noise = rng.standard_normal((stop - start, self.dim), dtype=np.float32)
             out[start:stop] = normalized(
                 self.shared
                 + self.centres[topic]
                 + spread @ self.directions[topic]
-                + np.float32(0.15 / np.sqrt(DIM)) * noise
+                + np.float32(0.15 / np.sqrt(self.dim)) * noise
             )
-        return out[self.rng.permutation(count)]
+        return out[rng.permutation(count)]
+
+    def fill(self, out: np.ndarray, rng: np.random.Generator) -> None:
+        """Fill `out` (a file mapped for writing) block by block."""
+        for start in range(0, len(out), VECTOR_BLOCK):
+            stop = min(start + VECTOR_BLOCK, len(out))
+            out[start:stop] = self.sample(stop - start, rng)
 
 
-def latencies(search: Search, queries: Sequence) -> tuple[float, float, list[np.ndarray]]:
-    """p50 and p95 in ms of one query at a time, and the ids each query found."""
-    found, times = [], []
-    for query in queries:
+def questions() -> list[str]:
+    """SEARCHES questions of the dev set, repeated as needed."""
+    lines = QUESTIONS.read_text("utf-8").splitlines()
+    asked = [json.loads(line)["question"] for line in lines if line.strip()]
+    return list(itertools.islice(itertools.cycle(asked), SEARCHES))
+
+
+def dir_mb(path: Path) -> float:
+    if path.is_file():
+        return path.stat().st_size / 2**20
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+
+
+# --- models: the embedders alone, for the baseline ------------------------------------------
+
+
+def load_models(settings) -> tuple[list, float]:
+    """The embedders and the language detector, loaded and warmed up (first calls are slow),
+    the same way in the models process and in the search process; and the seconds it took."""
+    from docqa.embed.registry import get_embedder
+    from docqa.text.language import detect_language
+
+    started = time.perf_counter()
+    # get_embedder keeps them: Searcher gets these same objects.
+    embedders = [get_embedder(name, settings) for name in settings.embedders]
+    detect_language("imss bienestar hospitales")  # loads the detector's models
+    for embedder in embedders:
+        embedder.encode_queries(["warm-up"])
+    return embedders, time.perf_counter() - started
+
+
+class OtherLoad:
+    """The share of the machine's CPU time that other processes use from now until `share()`:
+    the embedders run two threads, and slow down several times when another process takes a
+    core."""
+
+    def __init__(self) -> None:
+        self._start = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, float]:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+        busy = sum(ticks) - ticks[3] - ticks[4]  # all but idle and iowait
+        return busy / os.sysconf("SC_CLK_TCK"), time.process_time(), time.monotonic()
+
+    def share(self) -> float:
+        (busy0, own0, wall0), (busy1, own1, wall1) = self._start, self._now()
+        others = (busy1 - busy0) - (own1 - own0)
+        return max(0.0, others / max(wall1 - wall0, 1e-9) / (os.cpu_count() or 1))
+
+
+def wait_for_quiet(seconds: float) -> float:
+    """Wait, up to `seconds`, until other processes use under QUIET_SHARE of the CPUs over
+    5 seconds; the seconds waited."""
+    started = deadline = time.monotonic()
+    deadline += seconds
+    while time.monotonic() < deadline:
+        others = OtherLoad()
+        time.sleep(5)
+        if others.share() < QUIET_SHARE:
+            break
+    return time.monotonic() - started
+
+
+def measure_models() -> dict:
+    """Load the embedders and the language detector, then encode the questions as search does
+    (the question's words with the lexicon embedder, the question and its rendering with each
+    embedder; the question stands in for its rendering)."""
+    from docqa.config import Settings
+    from docqa.index.lexicon import content_words, lexicon_embedder
+    from docqa.index.loader import open_searcher  # noqa: F401  (the search process's imports)
+    from docqa.text.language import detect_language
+
+    settings = Settings()
+    before = memory()
+    embedders, load_s = load_models(settings)
+    loaded = memory()
+    words_embedder = lexicon_embedder(embedders)
+    times = []
+    for question in questions():
         started = time.perf_counter()
-        found.append(search(query))
+        words = content_words(question, detect_language(question))
+        if words:
+            words_embedder.encode_queries(words)
+        for embedder in embedders:
+            embedder.encode_queries([question, question])
         times.append((time.perf_counter() - started) * 1000)
-    return float(np.percentile(times, 50)), float(np.percentile(times, 95)), found
-
-
-def recall(found: list[np.ndarray], truth: np.ndarray) -> float:
-    return float(np.mean([len(set(f) & set(t)) / K for f, t in zip(found, truth, strict=True)]))
-
-
-def disk_mb(index: faiss.Index) -> float:
-    with tempfile.NamedTemporaryFile() as file:
-        faiss.write_index(index, file.name)
-        return os.path.getsize(file.name) / 2**20
-
-
-def _hnsw(index: faiss.Index) -> faiss.Index:
-    from docqa.index import dense
-
-    index.hnsw.efConstruction = dense.HNSW_EF_CONSTRUCTION
-    return index
-
-
-def _ivf_lists(n: int) -> int:
-    # 4 sqrt(n) lists, as FAISS advises, with the 40 training vectors each that k-means needs.
-    return int(min(4 * np.sqrt(n), n / 40))
-
-
-def dense_variants(n: int) -> dict[str, Callable[[], faiss.Index]]:
-    """Empty indexes: exact, dense.py's HNSW, and the smaller alternatives."""
-    from docqa.index import dense
-
-    metric, neighbours = faiss.METRIC_INNER_PRODUCT, dense.HNSW_NEIGHBOURS
-    sq8 = faiss.ScalarQuantizer.QT_8bit
     return {
-        "exact (flat)": lambda: faiss.IndexFlatIP(DIM),
-        "HNSW flat (dense.py)": lambda: _hnsw(faiss.IndexHNSWFlat(DIM, neighbours, metric)),
-        "HNSW SQ8": lambda: _hnsw(faiss.IndexHNSWSQ(DIM, sq8, neighbours, metric)),
-        "IVF flat": lambda: faiss.IndexIVFFlat(faiss.IndexFlatIP(DIM), DIM, _ivf_lists(n), metric),
+        "embedders": [{"name": e.name, "model_id": e.model_id, "dim": e.dim} for e in embedders],
+        "lexicon_embedder": words_embedder.name,
+        "load_s": load_s,
+        "memory": {"start": before, "loaded": loaded, "encoded": memory()},
+        "encode_ms": percentiles(times),
     }
 
 
-def tunings(name: str, vectors: np.ndarray) -> dict[str, Callable[[faiss.Index], Search]]:
-    """Search settings to try on an index: label -> (index -> one-query search)."""
-
-    def plain(index: faiss.Index) -> Search:
-        return lambda query: index.search(query.reshape(1, -1), K)[1][0]
-
-    def hnsw(ef: int, rerank: int = 0) -> Callable[[faiss.Index], Search]:
-        def searcher(index: faiss.Index) -> Search:
-            index.hnsw.efSearch = ef
-            if not rerank:
-                return plain(index)
-
-            def search(query: np.ndarray) -> np.ndarray:
-                # Candidates from the 8-bit codes, ordered by the float vectors, which the
-                # service holds anyway (IndexData.chunk_vectors).
-                candidates = index.search(query.reshape(1, -1), rerank)[1][0]
-                exact = vectors[candidates] @ query
-                return candidates[np.argsort(-exact)[:K]]
-
-            return search
-
-        return searcher
-
-    def ivf(nprobe: int) -> Callable[[faiss.Index], Search]:
-        def searcher(index: faiss.Index) -> Search:
-            index.nprobe = nprobe
-            return plain(index)
-
-        return searcher
-
-    if name.startswith("exact"):
-        return {"": plain}
-    if name.startswith("HNSW flat"):
-        return {f"efSearch {ef}": hnsw(ef) for ef in (96, 192, 384)}
-    if name.startswith("HNSW SQ8"):
-        settings = {f"efSearch {ef}": hnsw(ef) for ef in (96, 192)}
-        settings |= {f"efSearch {ef}, re-rank 40": hnsw(ef, rerank=40) for ef in (96, 192)}
-        return settings
-    return {f"nprobe {p}": ivf(p) for p in (16, 32, 64)}
-
-
-def measure_dense(n: int) -> list[dict]:
-    """Build, size and search every dense variant over n synthetic vectors."""
-    from docqa.index.hubness import hubness
-
-    data = EmbeddingLike(n, np.random.default_rng(0))
-    vectors, queries = data.sample(n), data.sample(QUERIES)
-    faiss.omp_set_num_threads(BUILD_THREADS)
-    truth = faiss.knn(queries, vectors, K, metric=faiss.METRIC_INNER_PRODUCT)[1]
-    started = time.perf_counter()
-    hubness(vectors)
-    rows = [{"variant": "hubness scores (ingest)", "build_s": time.perf_counter() - started}]
-    for name, make in dense_variants(n).items():
-        before = rss_mb()
-        started = time.perf_counter()
-        index = make()
-        if not index.is_trained:
-            index.train(vectors[np.random.default_rng(1).permutation(n)[: 64 * _ivf_lists(n)]])
-        index.add(vectors)
-        built = time.perf_counter() - started
-        memory = rss_mb() - before
-        size = disk_mb(index)
-        faiss.omp_set_num_threads(1)
-        for label, searcher in tunings(name, vectors).items():
-            p50, p95, found = latencies(searcher(index), queries)
-            rows.append(
-                {
-                    "variant": f"{name} {label}".strip(),
-                    "build_s": built,
-                    "memory_mb": memory,
-                    "disk_mb": size,
-                    "p50_ms": p50,
-                    "p95_ms": p95,
-                    "recall": recall(found, truth),
-                }
-            )
-        faiss.omp_set_num_threads(BUILD_THREADS)
-        del index
-    rows.append({"variant": "process peak", "memory_mb": peak_mb()})
-    return rows
-
-
-def synthetic_texts(count: int, rng: np.random.Generator) -> tuple[list[str], list[str]]:
-    """`count` chunks of 70 invented words, Zipf-distributed, and QUERIES 5-word queries."""
-    syllables = np.array([c + v for c in "bcdfglmnprstv" for v in "aeiou"])
-    vocabulary = np.unique(
-        ["".join(rng.choice(syllables, rng.integers(2, 5))) for _ in range(200_000)]
-    )
-    weights = 1 / (np.arange(len(vocabulary)) + 2.7)
-    weights /= weights.sum()
-    texts = []
-    for start in range(0, count, 10_000):
-        words = vocabulary[rng.choice(len(vocabulary), (min(10_000, count - start), 70), p=weights)]
-        texts += [" ".join(row) + "." for row in words]
-    # Queries use words past the 100 commonest, as questions' content words do.
-    picks = rng.integers(100, len(vocabulary), (QUERIES, 5))
-    return texts, [" ".join(vocabulary[row]) for row in picks]
-
-
-def measure_lexical(n: int) -> list[dict]:
-    """Build, size and search BM25 (docqa.index.lexical, Spanish) over n synthetic chunks."""
-    from docqa.index.lexical import LexicalIndex
-
-    texts, queries = synthetic_texts(n, np.random.default_rng(0))
-    before = rss_mb()
-    started = time.perf_counter()
-    index = LexicalIndex.build("es", texts, np.arange(n))
-    built = time.perf_counter() - started
-    memory = rss_mb() - before
-    with tempfile.TemporaryDirectory() as tmp:
-        index.save(Path(tmp) / "bm25")
-        size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file()) / 2**20
-    # 100 candidates, as search asks BM25 for (DOCQA_CANDIDATES).
-    p50, p95, _ = latencies(lambda query: index.search(query, 100)[0], queries)
-    return [
-        {
-            "variant": "BM25 (bm25s, stemmed, folded)",
-            "build_s": built,
-            "memory_mb": memory,
-            "disk_mb": size,
-            "p50_ms": p50,
-            "p95_ms": p95,
-        },
-        {"variant": "process peak", "memory_mb": peak_mb()},
-    ]
+# --- text: chunking and embedding rates on corpus/ ------------------------------------------
 
 
 def measure_text() -> list[dict]:
     """Chunking (sentence split + windows) and embedding throughput on corpus/."""
     from docqa.config import Settings
     from docqa.embed.registry import get_embedder
-    from docqa.ingest.chunking import ChunkingParams, chunk_text
-    from docqa.ingest.loaders import load_file
-    from docqa.text.language import detect_language
+    from docqa.ingest.chunking import chunk_text
+    from docqa.ingest.documents import load_corpus
+    from docqa.ingest.pipeline import chunking_params
 
-    texts = [load_file(path).text for path in sorted((REPO / "corpus").iterdir())]
+    settings = Settings()
+    documents, _ = load_corpus(REPO / "corpus")
     started = time.perf_counter()
     chunk_texts, sentence_texts = [], []
-    for text in texts:
-        sentences, chunks = chunk_text("doc", text, detect_language(text), ChunkingParams())
-        chunk_texts += [text[c.start : c.end] for c in chunks]
-        sentence_texts += [text[s.start : s.end] for s in sentences]
+    for doc in documents:
+        sentences, chunks = chunk_text(doc.doc_id, doc.text, doc.lang, chunking_params(settings))
+        chunk_texts += [doc.text[c.start : c.end] for c in chunks]
+        sentence_texts += [doc.text[s.start : s.end] for s in sentences]
     seconds = time.perf_counter() - started
-    characters = sum(map(len, texts))
+    characters = sum(len(doc.text) for doc in documents)
     rows = [
         {
             "variant": "chunking (pysbd + windows)",
@@ -288,16 +311,14 @@ def measure_text() -> list[dict]:
             "chars_per_s": characters / seconds,
         }
     ]
-    settings = Settings(_env_file=None)
     total = 0.0
     for name in settings.embedders:
         embedder = get_embedder(name, settings)
         embedder.encode_passages(chunk_texts[:8])  # warm-up
         started = time.perf_counter()
-        for batch in range(0, len(chunk_texts), settings.embed_batch_size):
-            embedder.encode_passages(chunk_texts[batch : batch + settings.embed_batch_size])
-        for batch in range(0, len(sentence_texts), settings.embed_batch_size):
-            embedder.encode_passages(sentence_texts[batch : batch + settings.embed_batch_size])
+        for texts in (chunk_texts, sentence_texts):
+            for batch in range(0, len(texts), settings.embed_batch_size):
+                embedder.encode_passages(texts[batch : batch + settings.embed_batch_size])
         seconds = time.perf_counter() - started
         total += seconds
         rows.append(
@@ -307,43 +328,507 @@ def measure_text() -> list[dict]:
             }
         )
     rows.append(
-        {"variant": "embedding (all embedders), a chunk and its sentences",
-         "chunks_per_s": len(chunk_texts) / total}
-    )  # fmt: skip
+        {
+            "variant": "embedding (all embedders), a chunk and its sentences",
+            "chunks_per_s": len(chunk_texts) / total,
+        }
+    )
     return rows
 
 
-SECTIONS = {"dense": measure_dense, "lexical": measure_lexical}
+# --- build: a complete synthetic build folder -----------------------------------------------
 
 
-def run_child(section: str, n: int | None) -> list[dict]:
-    """Run one measurement in a fresh interpreter; it prints its rows as JSON."""
-    args = [sys.executable, __file__, "--child", section] + ([str(n)] if n else [])
-    done = subprocess.run(args, env=ENV, check=True, capture_output=True, text=True)
+def real_words() -> list[str]:
+    """Content words of corpus/, commonest first (by paragraphs holding them), one per folded
+    spelling."""
+    from docqa.index.lexicon import content_words
+    from docqa.ingest.documents import load_corpus
+    from docqa.text.normalize import fold
+
+    documents, _ = load_corpus(REPO / "corpus")
+    counts = Counter()
+    for doc in documents:
+        for paragraph in doc.text.split("\n"):
+            counts.update(content_words(paragraph, doc.lang))
+    words, seen = [], set()
+    for word, _ in counts.most_common():
+        if fold(word) not in seen:
+            seen.add(fold(word))
+            words.append(word)
+    return words
+
+
+def vocabulary_size(n: int) -> int:
+    return int(VOCABULARY * (n / 1_000_000) ** HEAPS_EXPONENT)
+
+
+def vocabulary(lang_index: int, size: int, real: list[str]) -> list[str]:
+    """`size` words by rank: invented ones, with `real` at every REAL_WORD_STRIDE-th rank."""
+    rng = np.random.default_rng(100 + lang_index)
+    syllables = [c + v for c in "bcdfglmnprstv" for v in "aeiou"]
+    taken, invented = set(real), []
+    while len(invented) < size:
+        lengths = rng.integers(2, 5, size)
+        picks = rng.integers(0, len(syllables), (size, 4)).tolist()
+        for length, row in zip(lengths.tolist(), picks, strict=True):
+            word = "".join(syllables[s] for s in row[:length])
+            if word not in taken:
+                taken.add(word)
+                invented.append(word)
+    words, real_left, fresh = [], iter(real), iter(invented)
+    for rank in range(size):
+        word = next(real_left, None) if rank and rank % REAL_WORD_STRIDE == 0 else None
+        words.append(word or next(fresh))
+    return words
+
+
+class Corpus:
+    """Writes synthetic documents of one build and keeps its chunk and sentence tables."""
+
+    def __init__(self, build: Path, n: int, real: list[str]) -> None:
+        self.build = build
+        self.n = n
+        self.real = real
+        self.documents = 0
+        self.chunk_rows: list[np.ndarray] = []
+        self.sentence_rows: list[np.ndarray] = []
+        self.hashes: list[tuple[str, str]] = []
+        self.write_s = 0.0
+        # Per language: its vocabulary and, per word, how many of its chunks hold it.
+        self.words: dict[str, list[str]] = {}
+        self.chunk_counts: dict[str, np.ndarray] = {}
+
+    @property
+    def sentences(self) -> int:
+        return sum(len(rows) for rows in self.sentence_rows)
+
+    def language(self, lang_index: int, count: int, rng: np.random.Generator) -> list[str]:
+        """Write `count` chunks' documents in one language; their chunk texts, in row order."""
+        from docqa.index import store
+        from docqa.ingest.base import Document
+
+        lang = store.LANGS[lang_index]
+        size = vocabulary_size(self.n)
+        words = self.words[lang] = vocabulary(lang_index, size, self.real)
+        cdf = np.cumsum(1 / (np.arange(size) + 2.7))
+        cdf /= cdf[-1]
+        counts = self.chunk_counts[lang] = np.zeros(size, np.int64)
+        texts = []
+        with open(self.build / "documents.jsonl", "a", encoding="utf-8") as out:
+            for start in range(0, count, CHUNKS_PER_DOCUMENT):
+                chunks = min(CHUNKS_PER_DOCUMENT, count - start)
+                new = rng.choice(NEW_SENTENCES, chunks, p=NEW_SENTENCES_P)
+                lengths = rng.integers(*SENTENCE_WORDS, int(new.sum()) + 1)
+                ids = np.searchsorted(cdf, rng.random(int(lengths.sum())))
+                word_at = np.concatenate([[0], np.cumsum(lengths)])
+                tokens = [words[i] for i in ids.tolist()]
+                sentences = [
+                    " ".join(tokens[a:b]) + "." for a, b in itertools.pairwise(word_at.tolist())
+                ]
+                text = " ".join(sentences)
+                ends = np.cumsum([len(s) + 1 for s in sentences]) - 1
+                starts = ends - [len(s) for s in sentences]
+                first = np.concatenate([[0], np.cumsum(new)[:-1]])
+                stop = first + new + 1
+                chunk_start, chunk_end = starts[first], ends[stop - 1]
+                for a, b, c, d in zip(first, stop, chunk_start, chunk_end, strict=True):
+                    texts.append(text[c:d])
+                    counts[np.unique(ids[word_at[a] : word_at[b]])] += 1
+                doc = self.documents
+                base = self.sentences
+                self.chunk_rows.append(
+                    np.column_stack(
+                        [
+                            np.full(chunks, doc),
+                            chunk_start,
+                            chunk_end,
+                            base + first,
+                            base + stop,
+                            np.full(chunks, lang_index),
+                        ]
+                    ).astype(np.int32)
+                )
+                self.sentence_rows.append(
+                    np.column_stack([np.full(len(starts), doc), starts, ends]).astype(np.int32)
+                )
+                doc_id = f"synthetic-{lang}-{doc:07d}.txt"
+                sha = hashlib.sha256(text.encode()).hexdigest()
+                document = Document(doc_id, f"Synthetic {doc}", doc_id, lang, text, sha)
+                started = time.perf_counter()
+                out.write(json.dumps(store._document_to_json(document), ensure_ascii=False))
+                out.write("\n")
+                self.write_s += time.perf_counter() - started
+                self.hashes.append((doc_id, sha))
+                self.documents += 1
+        return texts
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.concatenate(self.chunk_rows), np.concatenate(self.sentence_rows)
+
+    def corpus_hash(self) -> str:
+        from docqa.index import store
+        from docqa.ingest.base import Document
+
+        return store.corpus_hash([Document(i, "", "", "", "", sha) for i, sha in self.hashes])
+
+    def lexicon(self, dim: int, rng: np.random.Generator):
+        """The vocabulary of the texts, as Lexicon.build finds it, with synthetic vectors."""
+        from docqa.index.lexicon import Lexicon
+        from docqa.text.normalize import fold
+
+        words, vectors, chunk_counts = {}, {}, Counter()
+        for lang, vocab in self.words.items():
+            present = np.flatnonzero(self.chunk_counts[lang])
+            chunk_counts.update({fold(vocab[i]): int(self.chunk_counts[lang][i]) for i in present})
+            words[lang] = sorted(vocab[i] for i in present)
+            vectors[lang] = normalized(rng.standard_normal((len(present), dim), np.float32))
+        return Lexicon(words, vectors, dict(chunk_counts), self.n)
+
+
+def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
+    """Write the common files of a build of n chunks once, then one build per exact_max, each
+    in an index folder of its own (common files hard-linked), switched in with store.publish."""
+    from docqa.config import Settings
+    from docqa.index import store
+    from docqa.index.dense import DenseIndex, kind_for
+    from docqa.index.hubness import hubness
+    from docqa.index.lexical import LexicalIndex
+    from docqa.ingest.pipeline import chunking_params
+
+    started_all = time.perf_counter()
+    peak = PeakAnon()
+    common = root / "common"
+    common.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    corpus = Corpus(common, n, real_words())
+    parts: list[dict] = []
+    synthetic_s = 0.0
+    for lang_index, lang in enumerate(store.LANGS):
+        count = n // 2 if lang_index == 0 else n - n // 2
+        started = time.perf_counter()
+        texts = corpus.language(lang_index, count, rng)
+        synthetic_s += time.perf_counter() - started
+        log(f"{n:,}: {lang} documents written; BM25")
+        rows = np.arange(n // 2 * lang_index, n // 2 * lang_index + count)
+        started = time.perf_counter()
+        LexicalIndex.build(lang, texts, rows).save(common / f"bm25-{lang}")
+        parts.append(
+            {
+                "part": f"BM25 {lang} ({count:,} chunks)",
+                "s": time.perf_counter() - started,
+                "mb": dir_mb(common / f"bm25-{lang}"),
+            }
+        )
+        del texts
+    chunks, sentences = corpus.tables()
+    started = time.perf_counter()
+    np.save(common / "chunks.npy", chunks)
+    np.save(common / "sentences.npy", sentences)
+    tables = ("documents.jsonl", "chunks.npy", "sentences.npy")
+    parts.insert(
+        0,
+        {
+            "part": "documents.jsonl, chunk and sentence tables",
+            "s": corpus.write_s + time.perf_counter() - started,
+            "mb": sum(dir_mb(common / name) for name in tables),
+        },
+    )
+    lexicon_dim = next(
+        e["dim"] for e in models["embedders"] if e["name"] == models["lexicon_embedder"]
+    )
+    started = time.perf_counter()
+    lexicon = corpus.lexicon(lexicon_dim, rng)
+    lexicon.save(common / "lexicon")
+    synthetic_s += time.perf_counter() - started
+    vocabulary_sizes = {lang: len(words) for lang, words in lexicon.words.items()}
+    parts.append(
+        {
+            "part": "lexicon ({} words; vectors synthetic)".format(
+                " + ".join(f"{v:,}" for v in vocabulary_sizes.values())
+            ),
+            "mb": dir_mb(common / "lexicon"),
+        }
+    )
+    del lexicon
+    log(f"{n:,}: vectors")
+    for embedder in models["embedders"]:
+        name, dim = embedder["name"], embedder["dim"]
+        seed = seed_of(name)
+        data = EmbeddingLike(n, dim, seed)
+        started = time.perf_counter()
+        for table, count, stream in (("chunks", n, 1), ("sentences", len(sentences), 3)):
+            path = common / f"vectors-{name}-{table}.npy"
+            out = np.lib.format.open_memmap(path, "w+", np.float32, (count, dim))
+            data.fill(out, np.random.default_rng([seed, stream]))
+            out.flush()
+            del out
+        synthetic_s += time.perf_counter() - started
+        parts.append(
+            {
+                "part": f"vectors {name}, chunks + sentences ({dim}-d float32)",
+                "mb": dir_mb(common / f"vectors-{name}-chunks.npy")
+                + dir_mb(common / f"vectors-{name}-sentences.npy"),
+            }
+        )
+        started = time.perf_counter()
+        scores = hubness(np.load(common / f"vectors-{name}-chunks.npy", mmap_mode="r"))
+        np.save(common / f"hubness-{name}-chunks.npy", scores)
+        parts.append(
+            {
+                "part": f"hubness {name}",
+                "s": time.perf_counter() - started,
+                "mb": dir_mb(common / f"hubness-{name}-chunks.npy"),
+            }
+        )
+    settings = Settings()
+    manifest = {
+        "format": store.FORMAT_VERSION,
+        "embedders": models["embedders"],
+        "reuse_key": {
+            "format": store.FORMAT_VERSION,
+            "chunking": asdict(chunking_params(settings)),
+            "embedders": [e["model_id"] for e in models["embedders"]],
+        },
+        "corpus_hash": corpus.corpus_hash(),
+        "documents": corpus.documents,
+        "chunks": n,
+        "sentences": len(sentences),
+        "chunks_per_language": {
+            lang: int((chunks[:, store.CHUNK_LANG] == i).sum())
+            for i, lang in enumerate(store.LANGS)
+        },
+        "lexicon_embedder": models["lexicon_embedder"],
+        "synthetic": "benchmarks/scale_bench.py",
+    }
+    variants = []
+    for exact_max in exact_maxes:
+        kind = kind_for(n, exact_max)
+        index_dir = root / f"index-{kind}"
+        build_id = store.new_build_id()
+        staged = store.staging_dir(index_dir, build_id)
+        shutil.copytree(common, staged, copy_function=os.link)
+        dense = []
+        for embedder in models["embedders"]:
+            name = embedder["name"]
+            log(f"{n:,}: dense index {name} ({kind})")
+            vectors = np.load(staged / f"vectors-{name}-chunks.npy", mmap_mode="r")
+            started = time.perf_counter()
+            DenseIndex.build(vectors, exact_max).save(staged / f"dense-{name}-chunks.faiss")
+            dense.append(
+                {
+                    "part": f"dense {name}, {kind}",
+                    "s": time.perf_counter() - started,
+                    "mb": dir_mb(staged / f"dense-{name}-chunks.faiss"),
+                }
+            )
+            del vectors
+            gc.collect()
+        built_at = datetime.now(UTC).isoformat(timespec="seconds")
+        record = {"build_id": build_id, "built_at": built_at, "dense_index": kind}
+        (staged / "manifest.json").write_text(json.dumps(manifest | record, indent=2), "utf-8")
+        final = store.publish(index_dir, staged, build_id)
+        variants.append(
+            {
+                "exact_max": exact_max,
+                "kind": kind,
+                "index_dir": str(index_dir),
+                "dense": dense,
+                "total_mb": dir_mb(final),
+            }
+        )
+    shutil.rmtree(common)
+    return {
+        "n": n,
+        "documents": corpus.documents,
+        "sentences": len(sentences),
+        "synthetic_s": synthetic_s,
+        "total_s": time.perf_counter() - started_all,
+        "parts": parts,
+        "variants": variants,
+        "peak_mb": peak.stop(),
+    }
+
+
+# --- search: load the build and ask it questions --------------------------------------------
+
+
+class Timers:
+    """Time spent inside wrapped callables, per label, since the last reset."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = defaultdict(float)
+
+    def wrap(self, label: str, function: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.ms[label] += (time.perf_counter() - started) * 1000
+
+        return timed
+
+    def take(self) -> dict[str, float]:
+        taken, self.ms = dict(self.ms), defaultdict(float)
+        return taken
+
+
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k largest inner products per query, by numpy over (mapped) float vectors."""
+    best_rows = np.empty((len(queries), 0), np.int64)
+    best_scores = np.empty((len(queries), 0), np.float32)
+    for start in range(0, len(vectors), VECTOR_BLOCK):
+        block = np.asarray(vectors[start : start + VECTOR_BLOCK])
+        scores = np.concatenate([best_scores, queries @ block.T], axis=1)
+        rows = np.concatenate(
+            [
+                best_rows,
+                np.broadcast_to(np.arange(start, start + len(block)), (len(queries), len(block))),
+            ],
+            axis=1,
+        )
+        keep = np.argpartition(-scores, min(k, scores.shape[1]) - 1, axis=1)[:, :k]
+        best_scores = np.take_along_axis(scores, keep, axis=1)
+        best_rows = np.take_along_axis(rows, keep, axis=1)
+    return best_rows
+
+
+def measure_recall(searcher, name: str) -> dict:
+    """Recall of one embedder's approximate chunk index against exact search, on fresh queries
+    drawn like its vectors, and that index's own latency at search's number of candidates."""
+    dense = searcher.data.dense[name]
+    vectors = searcher.data.chunk_vectors[name]
+    data = EmbeddingLike(len(vectors), vectors.shape[1], seed_of(name))
+    queries = data.sample(RECALL_QUERIES, np.random.default_rng([seed_of(name), 2]))
+    candidates = min(searcher.settings.candidates, len(vectors))
+    truth = exact_top(vectors, queries, candidates)
+    at_k, at_candidates, times = [], [], []
+    for query, true in zip(queries, truth, strict=True):
+        order = np.argsort(-(vectors[true] @ query))
+        top_k = set(true[order[:K]].tolist())
+        at_k.append(len(top_k & set(dense.search(query, K)[0].tolist())) / K)
+        started = time.perf_counter()
+        rows = dense.search(query, candidates)[0]
+        times.append((time.perf_counter() - started) * 1000)
+        at_candidates.append(len(set(true.tolist()) & set(rows.tolist())) / candidates)
+    return {
+        "at_k": float(np.mean(at_k)),
+        "at_candidates": float(np.mean(at_candidates)),
+        "candidates": candidates,
+        "dense_ms": percentiles(times),
+    }
+
+
+def held(searcher) -> dict[str, float]:
+    """MB of what the loaded build holds in memory rather than mapped, by part."""
+    data = searcher.data
+    lexical = [index.retriever for index in data.lexical.values() if index.retriever]
+    return {
+        "document texts": sum(len(doc.text) for doc in data.documents) / 2**20,
+        "lexicon vectors": sum(v.nbytes for v in data.lexicon.vectors.values()) / 2**20,
+        "tables and hubness": (
+            data.chunks.nbytes
+            + data.sentences.nbytes
+            + sum(h.nbytes for h in data.chunk_hubness.values())
+        )
+        / 2**20,
+        "lexicon words": sum(len(words) for words in data.lexicon.words.values()),
+        "BM25 terms": sum(len(retriever.vocab_dict) for retriever in lexical),
+    }
+
+
+def measure_search(index_dir: str, quiet_wait: float) -> dict:
+    from docqa.config import Settings
+    from docqa.index.loader import open_searcher
+
+    settings = Settings()
+    before = memory()
+    # Loaded first, so that open_searcher times the index alone.
+    _, models_s = load_models(settings)
+    with_models = memory()
+    started = time.perf_counter()
+    searcher = open_searcher(Path(index_dir), settings)
+    load_s = time.perf_counter() - started
+    loaded = memory()
+    holds = held(searcher)
+
+    timers = Timers()
+    for embedder in searcher.embedders:
+        # One object serves both the question vectors and the lexicon's word vectors.
+        embedder.encode_queries = timers.wrap("embedders", embedder.encode_queries)
+    for dense in searcher.data.dense.values():
+        dense.search = timers.wrap("dense", dense.search)
+    for lexical in searcher.data.lexical.values():
+        lexical.search = timers.wrap("bm25", lexical.search)
+    lexicon = searcher.data.lexicon
+    lexicon.translate = timers.wrap("rendering", lexicon.translate)
+    searcher._sentence_scores = timers.wrap("sentences", searcher._sentence_scores)
+    candidates = []
+    chunk_scores = searcher._chunk_scores
+
+    def counted(*args, **kwargs):
+        scores = chunk_scores(*args, **kwargs)
+        candidates.append(len(scores))
+        return scores
+
+    searcher._chunk_scores = counted
+    asked = questions()
+    started = time.perf_counter()
+    searcher.search(asked[0], SEARCH_K)
+    first_ms = (time.perf_counter() - started) * 1000
+    timers.take()
+    candidates.clear()
+    waited = wait_for_quiet(quiet_wait) if quiet_wait else 0.0
+    others = OtherLoad()
+    whole, retrieval, parts = [], [], defaultdict(list)
+    for question in asked:
+        started = time.perf_counter()
+        searcher.search(question, SEARCH_K)
+        took = (time.perf_counter() - started) * 1000
+        spent = timers.take()
+        whole.append(took)
+        retrieval.append(took - spent.get("embedders", 0.0))
+        for label in ("embedders", "dense", "bm25", "rendering", "sentences"):
+            parts[label].append(spent.get(label, 0.0))
+        parts["rest"].append(took - sum(spent.values()))
+    other_share = others.share()
+    searched = memory()
+    result = {
+        "kind": searcher.data.manifest["dense_index"],
+        "others": other_share,
+        "waited_s": waited,
+        "models_s": models_s,
+        "load_s": load_s,
+        "memory": {"start": before, "models": with_models, "loaded": loaded, "searched": searched},
+        "first_ms": first_ms,
+        "search_ms": percentiles(whole),
+        "retrieval_ms": percentiles(retrieval),
+        "embedders_ms": percentiles(parts["embedders"]),
+        "held": holds,
+        "parts_ms": {label: float(np.mean(times)) for label, times in parts.items()},
+        "candidates": float(np.mean(candidates)),
+        "recall": {},
+    }
+    for name, dense in searcher.data.dense.items():
+        if not dense.exact:
+            log(f"recall of {name}")
+            result["recall"][name] = measure_recall(searcher, name)
+    return result
+
+
+# --- the parent: run the steps, print the tables --------------------------------------------
+
+
+def run_child(*args: str) -> dict | list:
+    """Run one step in a fresh interpreter; it prints its result as JSON on its last line."""
+    command = [sys.executable, __file__, "--child", *args]
+    done = subprocess.run(command, env=ENV, check=True, stdout=subprocess.PIPE, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _cell(row: dict, key: str, fmt: str) -> str:
-    return format(row[key], fmt) if key in row else ""
-
-
-def print_table(title: str, rows: list[dict]) -> None:
-    print(f"\n{title}")
-    print(
-        f"  {'':44} {'build s':>9} {'memory MB':>10} {'disk MB':>8} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'recall@10':>9}"
-    )
-    for row in rows:
-        print(
-            f"  {row['variant']:44} {_cell(row, 'build_s', '9.1f'):>9} "
-            f"{_cell(row, 'memory_mb', '10.0f'):>10} {_cell(row, 'disk_mb', '8.0f'):>8} "
-            f"{_cell(row, 'p50_ms', '8.2f'):>8} {_cell(row, 'p95_ms', '8.2f'):>8} "
-            f"{_cell(row, 'recall', '9.3f'):>9}"
-        )
-
-
 def print_text(rows: list[dict], sizes: list[int]) -> None:
-    print("\nchunking and embedding, measured on corpus/")
+    print("\nchunking and embedding, measured on corpus/ with the real models")
     for row in rows:
         rate = row["chunks_per_s"]
         extra = f", {row['chars_per_s']:,.0f} characters/s" if "chars_per_s" in row else ""
@@ -351,33 +836,193 @@ def print_text(rows: list[dict], sizes: list[int]) -> None:
         print(f"  {row['variant']:54} {rate:8.1f} chunks/s{extra}  ({hours})")
 
 
+def index_memory(search: dict, models: dict) -> dict[str, dict[str, float]]:
+    """The search process's memory minus the models-only process's, after load and after the
+    searches (against the models process after it encoded the same questions)."""
+    pairs = {"loaded": "loaded", "searched": "encoded"}
+    return {
+        stage: {
+            part: search["memory"][stage][part] - models["memory"][base][part]
+            for part in ("anon", "file")
+        }
+        for stage, base in pairs.items()
+    }
+
+
+def print_build(result: dict) -> None:
+    n = result["n"]
+    print(
+        f"\n== {n:,} chunks: {result['documents']:,} documents, {result['sentences']:,} "
+        f"sentences ({result['sentences'] / n:.2f} a chunk; corpus/: {SENTENCES_PER_CHUNK})"
+    )
+    print(
+        f"build: {result['total_s']:.0f} s in all, of which {result['synthetic_s']:.0f} s make "
+        f"the synthetic data (not a product cost); peak anonymous {result['peak_mb']:,.0f} MB"
+    )
+    print(f"  {'part':58} {'build s':>8} {'on disk MB':>11}")
+    rows = list(result["parts"])
+    for variant in result["variants"]:
+        rows += [
+            row | {"part": f"{row['part']} (exact_max {variant['exact_max']:,})"}
+            for row in variant["dense"]
+        ]
+    for row in rows:
+        seconds = f"{row['s']:.1f}" if "s" in row else "-"
+        print(f"  {row['part']:58} {seconds:>8} {row['mb']:11,.0f}")
+    for variant in result["variants"]:
+        print(f"  {'whole build, ' + variant['kind']:58} {'':>8} {variant['total_mb']:11,.0f}")
+
+
+def print_search(n: int, search: dict, models: dict) -> None:
+    mem = index_memory(search, models)
+    recall = search["recall"]
+    print(
+        f"\n  {n:,} chunks, dense index {search['kind']}{' (default)' * search['default']} "
+        f"(other processes used {search['others']:.0%} of the CPUs during the searches; "
+        f"waited {search['waited_s']:.0f} s for a quiet machine)"
+    )
+    print(
+        f"    load: models {search['models_s']:.1f} s (not counted), index (open_searcher) "
+        f"{search['load_s']:.2f} s; first search (models warm) {search['first_ms']:.0f} ms"
+    )
+    print(
+        f"    index memory (search process minus models process): after load "
+        f"{mem['loaded']['anon']:,.0f} MB anonymous + {mem['loaded']['file']:,.0f} MB mapped; "
+        f"after {SEARCHES} searches {mem['searched']['anon']:,.0f} + "
+        f"{mem['searched']['file']:,.0f} MB"
+    )
+    h = search["held"]
+    print(
+        f"    held in memory: document texts {h['document texts']:,.0f} MB, lexicon vectors "
+        f"{h['lexicon vectors']:,.0f} MB ({h['lexicon words']:,} words), tables and hubness "
+        f"{h['tables and hubness']:,.0f} MB, {h['BM25 terms']:,} BM25 terms"
+    )
+    s, r, e = search["search_ms"], search["retrieval_ms"], search["embedders_ms"]
+    print(
+        f"    search p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms; retrieval alone (minus "
+        f"encode_queries) p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms; encode_queries "
+        f"p50 {e['p50']:.1f} ms, p95 {e['p95']:.1f} ms"
+    )
+    parts = ", ".join(f"{label} {ms:.1f}" for label, ms in search["parts_ms"].items())
+    print(f"    mean ms a search: {parts}; {search['candidates']:.0f} candidate chunks")
+    for name, row in recall.items():
+        d = row["dense_ms"]
+        print(
+            f"    {name}: recall@{K} {row['at_k']:.3f}, recall@{row['candidates']} "
+            f"{row['at_candidates']:.3f}; one search of {row['candidates']} candidates "
+            f"p50 {d['p50']:.2f} ms, p95 {d['p95']:.2f} ms"
+        )
+
+
+def print_summary(results: list[tuple[int, dict, dict]], models: dict) -> None:
+    print(
+        f"\nsummary ({SEARCHES} dev questions, k={SEARCH_K}; memory in MB is the index's own: "
+        "anonymous + mapped pages touched, after the searches; others: the share of the CPUs "
+        "other processes used meanwhile; *: the kind the default exact_max gives)"
+    )
+    print(
+        f"  {'chunks':>9} {'dense':9} {'disk MB':>8} {'load s':>7} {'anon MB':>8} {'mapped MB':>10}"
+        f" {'search p50':>10} {'p95':>6} {'retrieval p50':>13} {'p95':>6} {'encode p50':>10}"
+        f" {'recall@10':>13} {'others':>6}"
+    )
+    for n, search, variant in results:
+        mem = index_memory(search, models)["searched"]
+        s, r = search["search_ms"], search["retrieval_ms"]
+        recall = " / ".join(f"{row['at_k']:.3f}" for row in search["recall"].values()) or "exact"
+        kind = search["kind"] + "*" * search["default"]
+        print(
+            f"  {n:>9,} {kind:9} {variant['total_mb']:8,.0f} {search['load_s']:7.2f} "
+            f"{mem['anon']:8,.0f} {mem['file']:10,.0f} {s['p50']:10.1f} {s['p95']:6.1f} "
+            f"{r['p50']:13.1f} {r['p95']:6.1f} {search['embedders_ms']['p50']:10.1f} "
+            f"{recall:>13} {search['others']:6.0%}"
+        )
+    n, search, variant = max(results, key=lambda item: (item[0], item[1]["default"]))
+    mem = index_memory(search, models)["searched"]
+    worst_recall = min((row["at_k"] for row in search["recall"].values()), default=1.0)
+    print(f"\ngoal at {n:,} chunks on 2 cores (issue 5):")
+    print(
+        f"  search p95 <= {GOAL_P95_MS} ms: whole search {search['search_ms']['p95']:.1f} ms, "
+        f"retrieval alone {search['retrieval_ms']['p95']:.1f} ms"
+    )
+    print(f"  recall@10 >= {GOAL_RECALL}: {worst_recall:.3f} (the lower of the embedders)")
+    print(
+        f"  index memory <= {GOAL_MEMORY_MB:,} MB: {mem['anon']:,.0f} MB anonymous + "
+        f"{mem['file']:,.0f} MB of mapped pages touched = {mem['anon'] + mem['file']:,.0f} MB "
+        f"(the build is {variant['total_mb']:,.0f} MB on disk)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--million", action="store_true", help="also measure 10^6 chunks")
-    parser.add_argument("--no-models", action="store_true", help="skip the embedding models")
+    parser.add_argument("--sizes", type=int, nargs="+", help="chunk counts instead of the default")
+    parser.add_argument("--no-text", action="store_true", help="skip the rates on corpus/")
+    parser.add_argument("--workdir", type=Path, help="where builds are written (default: temp)")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0,
+        help="before timing searches, wait up to this many seconds until other processes use "
+        f"under {QUIET_SHARE:.0%} of the CPUs",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        section, *n = args.child
-        rows = SECTIONS[section](int(n[0])) if n else measure_text()
-        print(json.dumps(rows))
+        step, *rest = args.child
+        if step == "models":
+            result = measure_models()
+        elif step == "text":
+            result = measure_text()
+        elif step == "build":
+            n, exact_maxes, models, root = rest
+            result = build(int(n), json.loads(exact_maxes), json.loads(models), Path(root))
+        else:
+            result = measure_search(rest[0], args.quiet_wait)
+        print(json.dumps(result))
         return
-    sizes = [10_000, 100_000] + ([1_000_000] if args.million else [])
+
+    from docqa.config import Settings
+
+    exact_max = Settings().exact_search_max_chunks
+    sizes = args.sizes or [10_000, 100_000] + ([1_000_000] if args.million else [])
     print(
-        f"synthetic {DIM}-d unit vectors in topics of ~{CHUNKS_PER_TOPIC:,} chunks, "
-        f"{QUERIES} held-out queries, k={K}; builds on {BUILD_THREADS} threads, "
-        "searches on 1; memory is the RSS growth while building"
+        f"docqa scale benchmark: {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} at start; default exact_max {exact_max:,}"
     )
-    if not args.no_models:
-        print_text(run_child("text", None), sizes)
-    for n in sizes:
-        print_table(f"dense index, {n:,} chunk vectors", run_child("dense", n))
-        print_table(f"BM25, {n:,} chunks of 70 words", run_child("lexical", n))
+    models = run_child("models")
+    loaded, encoded = models["memory"]["loaded"], models["memory"]["encoded"]
     print(
-        f"\nThe service holds, per embedder, a chunk index and a sentence index "
-        f"(~{SENTENCES_PER_CHUNK} sentences a chunk), and IndexData keeps the float vectors "
-        "besides the FAISS copy."
+        f"models process (e5, USE, language detector): load {models['load_s']:.1f} s, "
+        f"{loaded['anon']:,.0f} MB anonymous + {loaded['file']:,.0f} MB file-backed; after "
+        f"encoding the {SEARCHES} questions {encoded['anon']:,.0f} + {encoded['file']:,.0f} MB; "
+        f"encode_queries a question p50 {models['encode_ms']['p50']:.1f} ms, "
+        f"p95 {models['encode_ms']['p95']:.1f} ms"
     )
+    if not args.no_text:
+        print_text(run_child("text"), sizes)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="docqa-scale-", dir=args.workdir) as workdir:
+        for n in sizes:
+            root = Path(workdir) / f"n{n}"
+            exact_maxes = [exact_max]
+            if n <= BOTH_KINDS_MAX:
+                exact_maxes.append(SMALL_EXACT_MAX if n <= exact_max else n)
+            started = time.perf_counter()
+            built = run_child(
+                "build", str(n), json.dumps(exact_maxes), json.dumps(models), str(root)
+            )
+            print_build(built)
+            for variant in built["variants"]:
+                search = run_child(
+                    "search", variant["index_dir"], "--quiet-wait", str(args.quiet_wait)
+                )
+                search["default"] = variant["exact_max"] == exact_max
+                print_search(n, search, models)
+                results.append((n, search, variant))
+            shutil.rmtree(root)
+            print(f"  ({n:,} chunks measured in {time.perf_counter() - started:.0f} s)")
+            sys.stdout.flush()
+    print_summary(results, models)
 
 
 if __name__ == "__main__":
