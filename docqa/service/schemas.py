@@ -6,6 +6,8 @@ documents those dataclasses as they are, so the contract has one definition.
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
+from docqa.service.ratelimit import RETRY_AFTER_HEADER
+
 
 class AskRequest(BaseModel):
     """`POST /ask` body. Range and length rules live in docqa.index.validation (shared w/ CLI)."""
@@ -87,9 +89,9 @@ BODY_TOO_LARGE = {413: {"model": ErrorBody, "description": "Body over DOCQA_MAX_
 RATE_LIMITED = {
     429: {
         "model": ErrorBody,
-        "description": "Too many requests from this client; try again after Retry-After",
+        "description": f"Too many requests from this client; try again after {RETRY_AFTER_HEADER}",
         "headers": {
-            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+            RETRY_AFTER_HEADER: {"description": "Seconds to wait", "schema": {"type": "integer"}}
         },
     }
 }
