@@ -472,9 +472,9 @@ class Corpus:
 
         return store.corpus_hash([Document(i, "", "", "", "", sha) for i, sha in self.hashes])
 
-    def lexicon(self, dim: int, rng: np.random.Generator):
-        """The vocabulary of the texts, as Lexicon.build finds it, with synthetic vectors."""
-        from docqa.index.lexicon import Lexicon
+    def lexicon(self, dim: int, rng: np.random.Generator) -> tuple[dict, dict, dict]:
+        """The vocabulary of the texts, as Lexicon.build finds it, with synthetic vectors: the
+        words, vectors and chunk counts of Lexicon.from_vectors."""
         from docqa.text.normalize import fold
 
         words, vectors, chunk_counts = {}, {}, Counter()
@@ -483,7 +483,7 @@ class Corpus:
             chunk_counts.update({fold(vocab[i]): int(self.chunk_counts[lang][i]) for i in present})
             words[lang] = sorted(vocab[i] for i in present)
             vectors[lang] = normalized(rng.standard_normal((len(present), dim), np.float32))
-        return Lexicon(words, vectors, dict(chunk_counts), self.n)
+        return words, vectors, dict(chunk_counts)
 
 
 def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
@@ -494,6 +494,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     from docqa.index.dense import DenseIndex, kind_for
     from docqa.index.hubness import hubness
     from docqa.index.lexical import LexicalIndex
+    from docqa.index.lexicon import Lexicon
     from docqa.ingest.pipeline import chunking_params
 
     started_all = time.perf_counter()
@@ -539,18 +540,8 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     )
     started = time.perf_counter()
     lexicon = corpus.lexicon(lexicon_dim, rng)
-    lexicon.save(common / "lexicon")
     synthetic_s += time.perf_counter() - started
-    vocabulary_sizes = {lang: len(words) for lang, words in lexicon.words.items()}
-    parts.append(
-        {
-            "part": "lexicon ({} words; vectors synthetic)".format(
-                " + ".join(f"{v:,}" for v in vocabulary_sizes.values())
-            ),
-            "mb": dir_mb(common / "lexicon"),
-        }
-    )
-    del lexicon
+    vocabulary_sizes = {lang: len(words) for lang, words in lexicon[0].items()}
     log(f"{n:,}: vectors")
     for embedder in models["embedders"]:
         name, dim = embedder["name"], embedder["dim"]
@@ -624,8 +615,28 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
             )
             del vectors
             gc.collect()
+        log(f"{n:,}: lexicon")
+        started = time.perf_counter()
+        words = Lexicon.from_vectors(*lexicon, chunks=n, exact_max=exact_max)
+        words.save(staged / "lexicon")
+        kinds = " / ".join(sorted(set(words.kinds.values())))
+        dense.append(
+            {
+                "part": "lexicon ({} words; vectors synthetic), {}".format(
+                    " + ".join(f"{v:,}" for v in vocabulary_sizes.values()), kinds
+                ),
+                "s": time.perf_counter() - started,
+                "mb": dir_mb(staged / "lexicon"),
+            }
+        )
         built_at = datetime.now(UTC).isoformat(timespec="seconds")
-        record = {"build_id": build_id, "built_at": built_at, "dense_index": kind}
+        record = {
+            "build_id": build_id,
+            "built_at": built_at,
+            "dense_index": kind,
+            "lexicon_index": words.kinds,
+        }
+        del words
         (staged / "manifest.json").write_text(json.dumps(manifest | record, indent=2), "utf-8")
         final = store.publish(index_dir, staged, build_id)
         variants.append(
@@ -726,7 +737,6 @@ def held(searcher) -> dict[str, float]:
     lexical = [index.retriever for index in data.lexical.values() if index.retriever]
     return {
         "document texts": sum(len(doc.text) for doc in data.documents) / 2**20,
-        "lexicon vectors": sum(v.nbytes for v in data.lexicon.vectors.values()) / 2**20,
         "tables and hubness": (
             data.chunks.nbytes
             + data.sentences.nbytes
@@ -893,9 +903,9 @@ def print_search(n: int, search: dict, models: dict) -> None:
     )
     h = search["held"]
     print(
-        f"    held in memory: document texts {h['document texts']:,.0f} MB, lexicon vectors "
-        f"{h['lexicon vectors']:,.0f} MB ({h['lexicon words']:,} words), tables and hubness "
-        f"{h['tables and hubness']:,.0f} MB, {h['BM25 terms']:,} BM25 terms"
+        f"    held in memory: document texts {h['document texts']:,.0f} MB, tables and hubness "
+        f"{h['tables and hubness']:,.0f} MB, {h['lexicon words']:,} lexicon words, "
+        f"{h['BM25 terms']:,} BM25 terms"
     )
     s, r, e = search["search_ms"], search["retrieval_ms"], search["embedders_ms"]
     print(

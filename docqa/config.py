@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     extract_timeout_seconds: float = Field(Limits.seconds, gt=0)
 
     # Read at ingest: above this many chunks the dense index is HNSW over 8-bit codes instead of
-    # exact search. A new value rebuilds the index at the next ingest, without re-embedding.
+    # exact search; so is the lexicon's index of one language's words above this many words.
+    # A new value rebuilds the index at the next ingest, without re-embedding.
     # At 10^5 chunks HNSW retrieves in a fifth of exact search's time, with recall@10 0.998
     # (benchmarks/scale_bench.py); below 10^4 exact search costs a few ms.
     exact_search_max_chunks: int = 10_000

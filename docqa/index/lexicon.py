@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from docqa.embed.base import Embedder
+from docqa.index.dense import DenseIndex
 from docqa.index.lexical import stopwords
 from docqa.text.normalize import fold
 
@@ -49,11 +50,15 @@ class Lexicon:
         self,
         words: dict[str, list[str]],
         vectors: dict[str, np.ndarray],
+        indexes: dict[str, DenseIndex],
         chunk_counts: dict[str, int],
         chunks: int,
     ) -> None:
         self.words = words
         self.vectors = vectors
+        # Per language, the search index over `vectors`: a large vocabulary is searched, not
+        # scanned (200,000 words a language at 10^6 chunks).
+        self.indexes = indexes
         # Per folded word, how many chunks contain it; `chunks` is how many there are in all.
         self.chunk_counts = chunk_counts
         self.chunks = chunks
@@ -64,7 +69,22 @@ class Lexicon:
         }
 
     @classmethod
-    def build(cls, texts_by_lang: dict[str, list[str]], embedder: Embedder) -> "Lexicon":
+    def from_vectors(
+        cls,
+        words: dict[str, list[str]],
+        vectors: dict[str, np.ndarray],
+        chunk_counts: dict[str, int],
+        chunks: int,
+        exact_max: int,
+    ) -> "Lexicon":
+        """A lexicon of these words and vectors, with an index of each language's vectors."""
+        indexes = {lang: DenseIndex.build(v, exact_max) for lang, v in vectors.items()}
+        return cls(words, vectors, indexes, chunk_counts, chunks)
+
+    @classmethod
+    def build(
+        cls, texts_by_lang: dict[str, list[str]], embedder: Embedder, exact_max: int
+    ) -> "Lexicon":
         words, vectors, chunk_counts = {}, {}, Counter()
         for lang, texts in texts_by_lang.items():
             # One surface form per folded word: the most frequent spelling, accents included.
@@ -83,7 +103,12 @@ class Lexicon:
                 else np.empty((0, embedder.dim), np.float32)
             )
         chunks = sum(len(texts) for texts in texts_by_lang.values())
-        return cls(words, vectors, dict(chunk_counts), chunks)
+        return cls.from_vectors(words, vectors, dict(chunk_counts), chunks, exact_max)
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """Per language, the kind of its word index (dense.EXACT or dense.APPROXIMATE)."""
+        return {lang: index.kind for lang, index in self.indexes.items()}
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True)
@@ -92,13 +117,21 @@ class Lexicon:
         (directory / "frequency.json").write_text(json.dumps(frequency, ensure_ascii=False))
         for lang, vectors in self.vectors.items():
             np.save(directory / f"vectors-{lang}.npy", vectors)
+            self.indexes[lang].save(directory / f"dense-{lang}.faiss")
 
     @classmethod
     def load(cls, directory: Path) -> "Lexicon":
+        """The lexicon saved in `directory`, its vectors and indexes mapped from disk."""
         words = json.loads((directory / "words.json").read_text("utf-8"))
         frequency = json.loads((directory / "frequency.json").read_text("utf-8"))
-        vectors = {lang: np.load(directory / f"vectors-{lang}.npy") for lang in words}
-        return cls(words, vectors, frequency["chunk_counts"], frequency["chunks"])
+        vectors = {
+            lang: np.load(directory / f"vectors-{lang}.npy", mmap_mode="r") for lang in words
+        }
+        indexes = {
+            lang: DenseIndex.load(directory / f"dense-{lang}.faiss", vectors[lang])
+            for lang in words
+        }
+        return cls(words, vectors, indexes, frequency["chunk_counts"], frequency["chunks"])
 
     def translate(self, words: list[str], word_vectors: np.ndarray, target: str) -> str:
         """Question words (and their embeddings) rendered in `target`'s corpus vocabulary."""
@@ -108,11 +141,10 @@ class Lexicon:
         kept = [w for w in words if fold(w) in self.folded[target]]
         rest = [i for i, w in enumerate(words) if fold(w) not in self.folded[target]]
         translated = []
-        if rest:
-            for row in word_vectors[rest] @ self.vectors[target].T:
-                best = int(row.argmax())
-                if row[best] >= MIN_SIMILARITY:
-                    translated.append(self.words[target][best])
+        for i in rest:
+            rows, scores = self.indexes[target].search(word_vectors[i], 1)
+            if len(rows) and scores[0] >= MIN_SIMILARITY:
+                translated.append(self.words[target][int(rows[0])])
         return " ".join(kept + translated)
 
     def coverage(

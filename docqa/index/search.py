@@ -180,11 +180,15 @@ class Searcher:
         p = self.params
         candidates = min(self.settings.candidates, self.chunk_count)
         chunk_scores = self._chunk_scores(query, candidates)
-        sentence_scores = self._sentence_scores(query, list(chunk_scores), 2 * candidates)
+        # The retrievers together propose several times `candidates` passages (~570 at 10^6
+        # chunks); only the best `candidates` go on, so that only their sentences are read.
+        finalists = sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True)[:candidates]
+        sentence_scores = self._sentence_scores(query, finalists, 2 * candidates)
 
         # A passage earns the score of its best sentence.
         total = {}
-        for row, score in chunk_scores.items():
+        for row in finalists:
+            score = chunk_scores[row]
             first, stop = self.data.chunks[row][[store.CHUNK_FIRST, store.CHUNK_STOP]]
             best = max(
                 (sentence_scores[s] for s in range(first, stop) if s in sentence_scores),

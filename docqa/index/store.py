@@ -17,8 +17,9 @@ from docqa.index.lexicon import Lexicon
 from docqa.ingest.base import Document, Page
 
 # 2: builds carry the cross-lingual lexicon and hubness; 3: the lexicon counts word chunks;
-# 4: the FAISS indexes of the chunk vectors are built at ingest and stored.
-FORMAT_VERSION = 4
+# 4: the FAISS indexes of the chunk vectors are built at ingest and stored; 5: so are the
+# lexicon's indexes of its word vectors.
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 BUILDS = "builds"
 # Builds older than these are removed after a switch; the previous one stays for in-flight readers.

@@ -123,6 +123,8 @@ def _up_to_date(
         and previous.manifest.get("reuse_key") == reuse_key
         and previous.manifest.get("corpus_hash") == store.corpus_hash(documents)
         and previous.manifest.get("dense_index") == kind_for(len(previous.chunks), exact_max)
+        and previous.manifest.get("lexicon_index")
+        == {lang: kind_for(len(words), exact_max) for lang, words in previous.lexicon.words.items()}
     )
 
 
@@ -255,8 +257,9 @@ def run_ingest(
             rows = np.flatnonzero(chunks[:, store.CHUNK_LANG] == i)
             texts_by_lang[lang] = [chunk_texts[r] for r in rows]
             lexical[lang] = LexicalIndex.build(lang, texts_by_lang[lang], rows)
-        lexicon = Lexicon.build(texts_by_lang, lexicon_embedder(embedders))
+        lexicon = Lexicon.build(texts_by_lang, lexicon_embedder(embedders), exact_max)
         manifest["lexicon_embedder"] = lexicon_embedder(embedders).name
+        manifest["lexicon_index"] = lexicon.kinds
         data = store.IndexData(
             documents=documents,
             chunks=chunks,

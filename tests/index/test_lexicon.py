@@ -7,6 +7,7 @@ import pytest
 
 from docqa.config import Settings
 from docqa.embed.registry import get_embedder
+from docqa.index.dense import APPROXIMATE, EXACT
 from docqa.index.lexicon import Lexicon, content_words
 
 SPANISH = [
@@ -27,7 +28,7 @@ def use():
 
 @pytest.fixture(scope="module")
 def lexicon(use) -> Lexicon:
-    return Lexicon.build({"es": SPANISH, "en": ENGLISH}, use)
+    return Lexicon.build({"es": SPANISH, "en": ENGLISH}, use, Settings().exact_search_max_chunks)
 
 
 def _words(lexicon: Lexicon, use, question: str, lang: str) -> tuple[list[str], np.ndarray]:
@@ -76,7 +77,7 @@ def test_common_words_do_not_count(use) -> None:
     texts = [f"El programa de salud {w}." for w in ("vacuna", "clínica", "médico", "hospital")]
     texts += ["Programa de salud y presupuesto.", "El programa de salud en el estado."]
     texts += [f"Una nota sobre {w}." for w in ("lluvia", "fútbol", "cine", "música", "pan", "río")]
-    lexicon = Lexicon.build({"es": texts, "en": []}, use)
+    lexicon = Lexicon.build({"es": texts, "en": []}, use, Settings().exact_search_max_chunks)
     words, vectors = _words(lexicon, use, "programa de salud", "es")
     assert lexicon.coverage(words, vectors, content_words(texts[6], "es")) == 1.0
     words, vectors = _words(lexicon, use, "presupuesto", "es")
@@ -89,10 +90,27 @@ def test_in_a_small_corpus_no_word_is_common(lexicon: Lexicon, use) -> None:
     assert lexicon.coverage(words, vectors, content_words(ENGLISH[1], "en")) < 0.9
 
 
+def test_a_vocabulary_above_the_threshold_is_searched_approximately(lexicon: Lexicon, use) -> None:
+    approximate = Lexicon.build({"es": SPANISH, "en": ENGLISH}, use, exact_max=0)
+    assert lexicon.kinds == {"es": EXACT, "en": EXACT}
+    assert approximate.kinds == {"es": APPROXIMATE, "en": APPROXIMATE}
+    for question, lang, target in (
+        ("¿De qué presupuesto sale el dinero?", "es", "en"),
+        ("rural clinics and communities", "en", "es"),
+        ("médicos y enfermeras", "es", "en"),
+    ):
+        words, vectors = _words(lexicon, use, question, lang)
+        assert approximate.translate(words, vectors, target) == lexicon.translate(
+            words, vectors, target
+        )
+
+
 def test_save_and_load(lexicon: Lexicon, use, tmp_path: Path) -> None:
     lexicon.save(tmp_path / "lexicon")
     loaded = Lexicon.load(tmp_path / "lexicon")
     assert loaded.words == lexicon.words and loaded.chunk_counts == lexicon.chunk_counts
-    assert loaded.chunks == lexicon.chunks
+    assert loaded.chunks == lexicon.chunks and loaded.kinds == lexicon.kinds
+    # Mapped like every other vector file of a build, not read into memory.
+    assert all(isinstance(v, np.memmap) for v in loaded.vectors.values())
     words, vectors = _words(lexicon, use, "presupuesto ramo", "es")
     assert loaded.translate(words, vectors, "en") == lexicon.translate(words, vectors, "en")

@@ -118,6 +118,9 @@ def test_a_new_exact_search_threshold_rebuilds_the_index_without_reembedding(
     data = read_current(settings.index_dir)
     assert data.manifest["dense_index"] == "hnsw-sq8"
     assert not any(index.exact for index in data.dense.values())
+    assert (
+        data.manifest["lexicon_index"] == data.lexicon.kinds == {"es": "hnsw-sq8", "en": "hnsw-sq8"}
+    )
     # On a corpus this small the graph reaches every chunk: the ranking is the exact one.
     searcher = open_searcher(settings.index_dir, approximate)
     for question, before in zip(questions, expected, strict=True):
@@ -131,6 +134,24 @@ def test_a_new_exact_search_threshold_rebuilds_the_index_without_reembedding(
         )
         assert after.answer == before.answer
     assert ingest(approximate).up_to_date
+
+
+def test_a_threshold_that_changes_only_the_lexicon_index_rebuilds(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    first = ingest(settings)
+    words = read_current(settings.index_dir).lexicon.words
+    # At the chunk count and below each language's vocabulary.
+    threshold = first.chunks
+    assert all(len(w) > threshold for w in words.values())
+    between = make_settings(tmp_path / "index", small_corpus, exact_search_max_chunks=threshold)
+    second = ingest(between)
+    assert not second.up_to_date and second.embedded_documents == 0
+    data = read_current(settings.index_dir)
+    assert data.manifest["dense_index"] == "flat"
+    assert data.manifest["lexicon_index"] == {"es": "hnsw-sq8", "en": "hnsw-sq8"}
+    assert ingest(between).up_to_date
 
 
 def test_new_chunking_code_reembeds_every_file(
