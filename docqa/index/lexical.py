@@ -75,8 +75,12 @@ class LexicalIndex:
         known = [t for t in tokens[0] if t in self.retriever.vocab_dict]
         if not known:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        k = min(k, len(self.rows))
-        # n_threads=0 runs in the calling thread: a pool per query costs more than the search.
-        ids, scores = self.retriever.retrieve([known], k=k, show_progress=False, n_threads=0)
-        keep = scores[0] > 0
-        return self.rows[ids[0][keep]], scores[0][keep]
+        scores = self.retriever.get_scores(known)
+        # Scores are positive exactly where a term occurs. numpy's selection slows down tenfold
+        # on the long run of tied zeros of a large index (30 ms at 500,000 chunks), so the best
+        # k are selected among the others only.
+        hits = np.flatnonzero(scores)
+        if len(hits) > k:
+            hits = hits[np.argpartition(scores[hits], -k)[-k:]]
+        hits = hits[np.argsort(-scores[hits], kind="stable")]
+        return self.rows[hits], scores[hits]

@@ -117,3 +117,20 @@ def test_tokenize_folds_stems_and_drops_stopwords() -> None:
         ["hospital atencion"], "es"
     )
     assert tokenize(["the and of"], "en") == [[]]
+
+
+def test_the_best_k_of_many_tied_scores_are_returned() -> None:
+    # 600 chunks, most without the terms and many with the same counts: ties and zeros, the
+    # case numpy's selection handles slowly, which search avoids.
+    rng = np.random.default_rng(0)
+    texts = [
+        " ".join(["hospital"] * int(h) + ["rural"] * int(r) + ["vacunas"])
+        for h, r in rng.integers(0, 4, size=(600, 2))
+    ]
+    index = LexicalIndex.build("es", texts, np.arange(1000, 1600))
+    expected = index.retriever.get_scores(tokenize(["hospital rural"], "es")[0])
+    for k in (1, 10, 100, 1000):
+        rows, scores = index.search("hospital rural", k)
+        best = np.sort(expected[expected > 0])[::-1][:k]
+        np.testing.assert_allclose(scores, best)
+        np.testing.assert_allclose(expected[rows - 1000], scores)
