@@ -625,7 +625,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
         kinds = " / ".join(sorted(set(words.kinds.values())))
         dense.append(
             {
-                "part": "lexicon ({} words; vectors synthetic), {}".format(
+                "part": "lexicon, {} words, {}".format(
                     " + ".join(f"{v:,}" for v in vocabulary_sizes.values()), kinds
                 ),
                 "s": time.perf_counter() - started,
