@@ -145,7 +145,7 @@ class Searcher:
         return chunk_scores
 
     def _sentence_scores(self, query: _Query, rows: list[int], keep: int) -> dict[int, float]:
-        """Fused scores of the sentences of the candidate chunks that each embedder likes best.
+        """Fused scores of the statements of the candidate chunks that each embedder likes best.
 
         Only the candidates' sentences are scored, so no index over every sentence is needed.
         """
@@ -156,6 +156,11 @@ class Searcher:
         spans = self.data.chunks[rows][:, [store.CHUNK_FIRST, store.CHUNK_STOP]]
         # Sorted, so the reads from the mapped vectors go forward through the file.
         sentences = np.unique(np.concatenate([np.arange(a, b) for a, b in spans.tolist()]))
+        # A question or heading of the corpus resembles the user's question in form, not in
+        # content: it must neither lift its passage nor be the answer.
+        sentences = np.array([s for s in sentences.tolist() if self._is_statement(s)], np.int64)
+        if not len(sentences):
+            return {}
         scores: dict[int, float] = {}
         for embedder in self.embedders:
             weight = p.dense_weight * weights.get(embedder.name, 1.0)
@@ -233,7 +238,7 @@ class Searcher:
         if not chosen:
             return None
         first, stop = self.data.chunks[chosen[0]][[store.CHUNK_FIRST, store.CHUNK_STOP]]
-        eligible = [s for s in range(first, stop) if s in sentence_scores and self._is_statement(s)]
+        eligible = [s for s in range(first, stop) if s in sentence_scores]
         if not eligible:
             return None
         sentence = max(eligible, key=sentence_scores.__getitem__)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conftest import CorpusIndex, ingest, make_settings
+from conftest import CorpusIndex, ingest, make_settings, write_corpus
 from test_blas import blas_threads_seen, numpy_blas_threads
 
 from docqa.index.loader import open_searcher
@@ -46,3 +46,51 @@ def test_only_the_best_candidates_sentences_are_read(corpus_index: CorpusIndex) 
         for doc, start in searcher.data.chunks[scored[0]][:, :2].tolist()
     }
     assert shown <= finalists
+
+
+def test_a_question_in_the_corpus_neither_lifts_its_passage_nor_answers(tmp_path: Path) -> None:
+    # The FAQ file repeats the user's question word for word, then says nothing about it.
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "faq.txt": (
+                "Who pays for the rural clinics programme? Readers sent us their letters about "
+                "parking near the station, the opening hours of the library and the weather.\n"
+            ),
+            "funding.txt": (
+                "The rural clinics programme is paid for by the federal government, with money "
+                "from the national health budget that is transferred to each state.\n"
+            ),
+        },
+    )
+    settings = make_settings(tmp_path / "index", corpus)
+    ingest(settings)
+    searcher = open_searcher(settings.index_dir, settings)
+    scored = []
+    sentence_scores = searcher._sentence_scores
+
+    def spy(query, rows, keep):
+        scored.append(sentence_scores(query, rows, keep))
+        return scored[-1]
+
+    searcher._sentence_scores = spy
+    result = searcher.search("Who pays for the rural clinics programme?", 2)
+    texts = [searcher._text(*searcher.data.sentences[row]) for row in scored[0]]
+    assert texts and not any(text.endswith("?") for text in texts)
+    assert result.passages[0].citation.doc_id == "funding.txt"
+    assert result.answer is not None and result.answer.citation.doc_id == "funding.txt"
+
+
+def test_passages_of_questions_only_are_ranked_but_answer_nothing(tmp_path: Path) -> None:
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            "faq.txt": "Who pays for the rural clinics? When do the clinics open on Sundays?\n",
+            "more.txt": "Can I bring my children to the clinic? Is the dentist free of charge?\n",
+        },
+    )
+    settings = make_settings(tmp_path / "index", corpus)
+    ingest(settings)
+    result = open_searcher(settings.index_dir, settings).search("Who pays for the clinics?", 2)
+    assert [p.citation.doc_id for p in result.passages] == ["faq.txt", "more.txt"]
+    assert result.answer is None
