@@ -63,6 +63,11 @@ def _other_language(lang: str) -> str:
     return next(x for x in store.LANGS if x != lang)
 
 
+def _is_statement(text: str) -> bool:
+    """Questions and headings in the corpus match questions well but answer nothing."""
+    return not text.endswith("?") and len(text.split()) >= MIN_ANSWER_WORDS
+
+
 def _zscores(scores: np.ndarray) -> np.ndarray:
     if len(scores) < 2:
         return np.zeros_like(scores)
@@ -156,9 +161,7 @@ class Searcher:
         spans = self.data.chunks[rows][:, [store.CHUNK_FIRST, store.CHUNK_STOP]]
         # Sorted, so the reads from the mapped vectors go forward through the file.
         sentences = np.unique(np.concatenate([np.arange(a, b) for a, b in spans.tolist()]))
-        # A question or heading of the corpus resembles the user's question in form, not in
-        # content: it must neither lift its passage nor be the answer.
-        sentences = np.array([s for s in sentences.tolist() if self._is_statement(s)], np.int64)
+        sentences = self._statements(sentences)
         if not len(sentences):
             return {}
         scores: dict[int, float] = {}
@@ -255,10 +258,18 @@ class Searcher:
         span = self.data.sentences[sentence]
         return Answer(self._text(*span), self._citation(*span))
 
-    def _is_statement(self, sentence: int) -> bool:
-        """Questions and headings in the corpus match questions well but answer nothing."""
-        text = self._text(*self.data.sentences[sentence])
-        return not text.endswith("?") and len(text.split()) >= MIN_ANSWER_WORDS
+    def _statements(self, sentences: np.ndarray) -> np.ndarray:
+        """The rows of `sentences` that are statements, not questions or headings.
+
+        A question or heading of the corpus resembles the user's question in form, not in
+        content: it must neither lift its passage nor be the answer.
+        """
+        documents = self.data.documents
+        keep = [
+            _is_statement(documents[doc].text[start:end])
+            for doc, start, end in self.data.sentences[sentences].tolist()
+        ]
+        return sentences[np.array(keep, bool)]
 
     def confidence(self, sentence: int, query_vectors: dict[str, np.ndarray]) -> float:
         """Mean over embedders of the sentence's cosine to the question or its translation.
