@@ -18,7 +18,7 @@ from docqa.embed.registry import get_embedder
 from docqa.index import store
 from docqa.index.loader import open_searcher
 from docqa.ingest import chunking
-from docqa.ingest.pipeline import IngestError, run_ingest
+from docqa.ingest.pipeline import IngestError, _rows_by_doc, run_ingest
 
 
 def read_current(index_dir: Path) -> store.IndexData:
@@ -412,3 +412,8 @@ def test_a_damaged_current_build_does_not_block_the_next_ingest(
     assert report.build_dir != damaged
     assert report.embedded_documents == 3
     assert open_searcher(settings.index_dir, settings).search("rural hospitals", 1).passages
+
+
+def test_rows_by_doc_groups_any_order_and_keeps_documents_without_rows() -> None:
+    groups = _rows_by_doc(np.array([2, 0, 0, 1, 2], np.int32), 4)
+    assert [g.tolist() for g in groups] == [[1, 2], [3], [0, 4], []]
