@@ -1,6 +1,7 @@
 """`docqa ingest`: corpus folder in, a complete new index build switched in atomically."""
 
 import fcntl
+import itertools
 import logging
 import shutil
 import time
@@ -103,7 +104,8 @@ def _rows_by_doc(documents: np.ndarray, count: int) -> list[np.ndarray]:
     (50,000 × 4 million at 10^6 chunks).
     """
     order = np.argsort(documents, kind="stable")
-    return np.split(order, np.searchsorted(documents[order], np.arange(1, count)))
+    bounds = np.searchsorted(documents[order], np.arange(count + 1))
+    return [order[start:stop] for start, stop in itertools.pairwise(bounds)]
 
 
 def _reusable_rows(

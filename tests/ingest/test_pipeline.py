@@ -417,3 +417,4 @@ def test_a_damaged_current_build_does_not_block_the_next_ingest(
 def test_rows_by_doc_groups_any_order_and_keeps_documents_without_rows() -> None:
     groups = _rows_by_doc(np.array([2, 0, 0, 1, 2], np.int32), 4)
     assert [g.tolist() for g in groups] == [[1, 2], [3], [0, 4], []]
+    assert _rows_by_doc(np.array([], np.int32), 0) == []
