@@ -264,12 +264,8 @@ class Searcher:
         A question or heading of the corpus resembles the user's question in form, not in
         content: it must neither lift its passage nor be the answer.
         """
-        documents = self.data.documents
-        keep = [
-            _is_statement(documents[doc].text[start:end])
-            for doc, start, end in self.data.sentences[sentences].tolist()
-        ]
-        return sentences[np.array(keep, bool)]
+        spans = self.data.sentences[sentences].tolist()
+        return sentences[np.array([_is_statement(self._text(*span)) for span in spans], bool)]
 
     def confidence(self, sentence: int, query_vectors: dict[str, np.ndarray]) -> float:
         """Mean over embedders of the sentence's cosine to the question or its translation.
