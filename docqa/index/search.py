@@ -1,8 +1,10 @@
 """Hybrid search over one loaded build: fused dense + BM25 ranking, dedup, answer sentence."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,6 +61,15 @@ class _Query:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+class _Hits(NamedTuple):
+    """One text's dense search with one embedder."""
+
+    vector: np.ndarray
+    rows: np.ndarray
+    # Cosines less the hubness penalty, z-normalised over the hits.
+    scores: np.ndarray
+
+
 def _other_language(lang: str) -> str:
     return next(x for x in store.LANGS if x != lang)
 
@@ -95,6 +106,11 @@ class Searcher:
                     f"{embedder.model_id}: run `docqa ingest` to rebuild it"
                 )
         self.lexicon_embedder = lexicon_embedder(self.embedders)
+        # One worker for each search that may run at once (see _search); a search never waits
+        # on another's work, so fewer only queue.
+        self._background = ThreadPoolExecutor(
+            settings.search_concurrency, thread_name_prefix="docqa-search"
+        )
 
     @property
     def chunk_count(self) -> int:
@@ -122,22 +138,33 @@ class Searcher:
         translated = lexicon.translate(words, word_vectors, _other_language(lang))
         return _Query(question, lang, words, word_vectors, translated)
 
-    def _chunk_scores(self, query: _Query, candidates: int) -> dict[int, float]:
-        """Fused dense and BM25 scores of the candidate chunks; fills in the query's vectors."""
+    def _dense_hits(self, text: str, candidates: int) -> dict[str, _Hits]:
+        """Per embedder: the text's vector, and the chunks nearest to it with their scores."""
+        p = self.params
+        hits = {}
+        for embedder in self.embedders:
+            vector = embedder.encode_queries([text])[0]
+            rows, cosines = self.data.dense[embedder.name].search(vector, candidates)
+            hub = self.data.chunk_hubness[embedder.name]
+            hits[embedder.name] = _Hits(vector, rows, _zscores(cosines - p.hub_penalty * hub[rows]))
+        return hits
+
+    def _chunk_scores(
+        self, query: _Query, dense: list[dict[str, _Hits]], candidates: int
+    ) -> dict[int, float]:
+        """Fused dense and BM25 scores of the candidate chunks; fills in the query's vectors.
+
+        `dense` holds the dense hits of the question, then of its rendering when it has one.
+        """
         p = self.params
         chunk_scores: dict[int, float] = {}
         weights = dict(p.embedder_weights)
-        texts = [query.text]
-        if query.translated and p.translated_weight:
-            texts.append(query.translated)
         for embedder in self.embedders:
             weight = p.dense_weight * weights.get(embedder.name, 1.0)
-            queries = query.vectors[embedder.name] = embedder.encode_queries(texts)
-            hub = self.data.chunk_hubness[embedder.name]
-            for vector, w in zip(queries, (weight, weight * p.translated_weight), strict=False):
-                rows, scores = self.data.dense[embedder.name].search(vector, candidates)
-                adjusted = _zscores(scores - p.hub_penalty * hub[rows])
-                for row, z in zip(rows.tolist(), adjusted.tolist(), strict=True):
+            found = [hits[embedder.name] for hits in dense]
+            query.vectors[embedder.name] = np.stack([hit.vector for hit in found])
+            for hit, w in zip(found, (weight, weight * p.translated_weight), strict=False):
+                for row, z in zip(hit.rows.tolist(), hit.scores.tolist(), strict=True):
                     chunk_scores[row] = chunk_scores.get(row, 0.0) + w * z
         for target, text, weight in (
             (query.lang, query.text, p.bm25_weight),
@@ -184,10 +211,18 @@ class Searcher:
 
     def _search(self, question: str, k: int) -> SearchResult:
         started = time.perf_counter()
-        query = self._query(question.strip())
+        question = question.strip()
         p = self.params
         candidates = min(self.settings.candidates, self.chunk_count)
-        chunk_scores = self._chunk_scores(query, candidates)
+        # The question's own vectors and dense hits need neither its language nor its
+        # rendering: they are found on the other core while this thread finds those and then
+        # encodes the rendering (one e5 text takes ~21 ms on one thread; both in turn took 37).
+        own = self._background.submit(self._dense_hits, question, candidates)
+        query = self._query(question)
+        rendered = []
+        if query.translated and p.translated_weight:
+            rendered.append(self._dense_hits(query.translated, candidates))
+        chunk_scores = self._chunk_scores(query, [own.result(), *rendered], candidates)
         # The retrievers together propose several times `candidates` passages (~570 at 10^6
         # chunks); only the best `candidates` go on, so that only their sentences are read.
         finalists = sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True)[:candidates]

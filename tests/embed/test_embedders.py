@@ -96,6 +96,20 @@ def test_use_runs_a_question_on_one_blas_thread_and_passages_on_the_setting(
     np.testing.assert_allclose(queries, passages, atol=1e-5)
 
 
+def test_e5_runs_a_question_on_one_openmp_thread_and_passages_on_the_setting(
+    settings: Settings,
+) -> None:
+    embedder = get_embedder("e5", settings)
+    # The calling thread's OpenMP team size, from the runtime the engine is linked with.
+    team_size = embedder._model._lib.omp_get_max_threads
+    embedder.encode_queries(TEXTS[:1])
+    assert team_size() == 1
+    embedder.encode_passages(TEXTS[:1])
+    assert team_size() == settings.threads == 2
+    embedder.encode_queries(TEXTS[:1])
+    assert team_size() == 1
+
+
 def test_registry_returns_one_instance_per_configuration(settings: Settings) -> None:
     assert get_embedder("e5", settings) is get_embedder("e5", settings)
     with pytest.raises(ValueError, match="e5, st, use"):

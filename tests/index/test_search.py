@@ -1,5 +1,6 @@
 """Searcher: how a search uses the machine (its rankings are tested end to end and by eval)."""
 
+import threading
 from pathlib import Path
 
 from conftest import CorpusIndex, ingest, make_settings, write_corpus
@@ -16,8 +17,37 @@ def test_a_search_runs_numpy_on_one_blas_thread(small_corpus: Path, tmp_path: Pa
     e5 = next(e for e in searcher.embedders if e.name == "e5")
     with blas_threads_seen(e5, "encode_queries") as seen:
         assert searcher.search("rural hospitals", 3).passages
-    assert seen == [{1}]
+    # The question and its rendering.
+    assert seen == [{1}, {1}]
     assert numpy_blas_threads() == before
+
+
+def test_the_question_and_its_rendering_are_encoded_at_the_same_time(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    ingest(settings)
+    searcher = open_searcher(settings.index_dir, settings)
+    e5 = next(e for e in searcher.embedders if e.name == "e5")
+    original = e5.encode_queries
+    # Each encoding waits here for the other: one after the other, they would time out.
+    both = threading.Barrier(2, timeout=30)
+    threads = {}
+
+    def meeting(texts: list[str]):
+        threads[tuple(texts)] = threading.get_ident()
+        both.wait()
+        return original(texts)
+
+    e5.encode_queries = meeting
+    try:
+        result = searcher.search("rural hospitals", 3)
+    finally:
+        del e5.encode_queries
+    assert result.passages
+    question = threads.pop(("rural hospitals",))
+    [rendering] = threads.values()
+    assert question != rendering == threading.get_ident()
 
 
 def test_only_the_best_candidates_sentences_are_read(corpus_index: CorpusIndex) -> None:
