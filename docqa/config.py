@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     max_k: int = Field(50, ge=1, le=1000)
     max_question_chars: int = Field(1000, ge=1)
 
-    # Searches that run at once; more wait their turn. Each is CPU bound and runs on two
-    # threads, its own and one of a pool of this size that each loaded build keeps.
+    # Searches that run at once; more wait their turn (each is CPU bound; one that runs alone
+    # also uses a second thread).
     search_concurrency: int = Field(2, ge=1)
     # Search results kept per index build, by question and k; 0 turns the cache off.
     result_cache_size: int = Field(1024, ge=0)

@@ -1,5 +1,6 @@
 """Hybrid search over one loaded build: fused dense + BM25 ranking, dedup, answer sentence."""
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -106,11 +107,11 @@ class Searcher:
                     f"{embedder.model_id}: run `docqa ingest` to rebuild it"
                 )
         self.lexicon_embedder = lexicon_embedder(self.embedders)
-        # One worker for each search that may run at once (see _search); a search never waits
-        # on another's work, so fewer only queue.
-        self._background = ThreadPoolExecutor(
-            settings.search_concurrency, thread_name_prefix="docqa-search"
-        )
+        # A search that runs alone uses a second thread (see _search); one beside others does
+        # not, since their threads already hold the cores.
+        self._background = ThreadPoolExecutor(1, thread_name_prefix="docqa-search")
+        self._lock = threading.Lock()
+        self._running = 0
 
     @property
     def chunk_count(self) -> int:
@@ -138,15 +139,19 @@ class Searcher:
         translated = lexicon.translate(words, word_vectors, _other_language(lang))
         return _Query(question, lang, words, word_vectors, translated)
 
-    def _dense_hits(self, text: str, candidates: int) -> dict[str, _Hits]:
-        """Per embedder: the text's vector, and the chunks nearest to it with their scores."""
+    def _dense_hits(self, texts: list[str], candidates: int) -> list[dict[str, _Hits]]:
+        """Per text, per embedder: the text's vector, and the chunks nearest to it with their
+        scores. Each embedder encodes the texts in one call."""
         p = self.params
-        hits = {}
+        hits: list[dict[str, _Hits]] = [{} for _ in texts]
         for embedder in self.embedders:
-            vector = embedder.encode_queries([text])[0]
-            rows, cosines = self.data.dense[embedder.name].search(vector, candidates)
+            if not texts:
+                break
             hub = self.data.chunk_hubness[embedder.name]
-            hits[embedder.name] = _Hits(vector, rows, _zscores(cosines - p.hub_penalty * hub[rows]))
+            for found, vector in zip(hits, embedder.encode_queries(texts), strict=True):
+                rows, cosines = self.data.dense[embedder.name].search(vector, candidates)
+                adjusted = _zscores(cosines - p.hub_penalty * hub[rows])
+                found[embedder.name] = _Hits(vector, rows, adjusted)
         return hits
 
     def _chunk_scores(
@@ -204,25 +209,40 @@ class Searcher:
         return scores
 
     def search(self, question: str, k: int) -> SearchResult:
-        # A question's products are too small to split over cores: a second BLAS thread only
-        # waits for one, and with other requests running that doubles a search's time.
-        with blas_threads(1):
-            return self._search(question, k)
+        with self._lock:
+            self._running += 1
+            alone = self._running == 1
+        try:
+            # A question's products are too small to split over cores: a second BLAS thread
+            # only waits for one, and with other requests running that doubles a search's time.
+            with blas_threads(1):
+                return self._search(question, k, alone)
+        finally:
+            with self._lock:
+                self._running -= 1
 
-    def _search(self, question: str, k: int) -> SearchResult:
+    def _search(self, question: str, k: int, alone: bool) -> SearchResult:
         started = time.perf_counter()
         question = question.strip()
         p = self.params
         candidates = min(self.settings.candidates, self.chunk_count)
-        # The question's own vectors and dense hits need neither its language nor its
-        # rendering: they are found on the other core while this thread finds those and then
-        # encodes the rendering (one e5 text takes ~21 ms on one thread; both in turn took 37).
-        own = self._background.submit(self._dense_hits, question, candidates)
-        query = self._query(question)
-        rendered = []
-        if query.translated and p.translated_weight:
-            rendered.append(self._dense_hits(query.translated, candidates))
-        chunk_scores = self._chunk_scores(query, [own.result(), *rendered], candidates)
+
+        def rendering(query: _Query) -> list[str]:
+            return [query.translated] if query.translated and p.translated_weight else []
+
+        if alone:
+            # A core is free: the question's vectors and dense hits, which need neither its
+            # language nor its rendering, are found there while this thread finds those and
+            # encodes the rendering (e5 takes ~21 ms of one core a text, 37 for two at once).
+            own = self._background.submit(self._dense_hits, [question], candidates)
+            query = self._query(question)
+            rendered = self._dense_hits(rendering(query), candidates)
+            dense = own.result() + rendered
+        else:
+            # Other searches hold the cores: one call for both texts costs e5 less work.
+            query = self._query(question)
+            dense = self._dense_hits([question, *rendering(query)], candidates)
+        chunk_scores = self._chunk_scores(query, dense, candidates)
         # The retrievers together propose several times `candidates` passages (~570 at 10^6
         # chunks); only the best `candidates` go on, so that only their sentences are read.
         finalists = sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True)[:candidates]

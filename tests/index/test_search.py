@@ -1,6 +1,7 @@
 """Searcher: how a search uses the machine (its rankings are tested end to end and by eval)."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from conftest import CorpusIndex, ingest, make_settings, write_corpus
@@ -48,6 +49,41 @@ def test_the_question_and_its_rendering_are_encoded_at_the_same_time(
     question = threads.pop(("rural hospitals",))
     [rendering] = threads.values()
     assert question != rendering == threading.get_ident()
+
+
+def test_a_search_beside_another_encodes_both_texts_in_one_call(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    ingest(settings)
+    searcher = open_searcher(settings.index_dir, settings)
+    e5 = next(e for e in searcher.embedders if e.name == "e5")
+    original = e5.encode_queries
+    inside, release = threading.Event(), threading.Event()
+    calls = []
+
+    def holding(texts: list[str]):
+        calls.append(list(texts))
+        if texts == ["rural hospitals"]:
+            # The first search stays in flight until the second is done.
+            inside.set()
+            release.wait(30)
+        return original(texts)
+
+    e5.encode_queries = holding
+    try:
+        with ThreadPoolExecutor(1) as other:
+            first = other.submit(searcher.search, "rural hospitals", 3)
+            assert inside.wait(30)
+            second = searcher.search("Rural hospitals", 3)
+            release.set()
+            assert first.result().passages
+    finally:
+        release.set()
+        del e5.encode_queries
+    assert second.passages
+    [together] = [texts for texts in calls if "Rural hospitals" in texts]
+    assert len(together) == 2
 
 
 def test_only_the_best_candidates_sentences_are_read(corpus_index: CorpusIndex) -> None:
