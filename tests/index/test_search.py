@@ -1,50 +1,62 @@
 """Searcher: how a search uses the machine (its rankings are tested end to end and by eval)."""
 
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from conftest import CorpusIndex, ingest, make_settings, write_corpus
 from test_blas import blas_threads_seen, numpy_blas_threads
 
 from docqa.index.loader import open_searcher
+from docqa.index.search import Searcher
 
 
-def test_a_search_runs_numpy_on_one_blas_thread(small_corpus: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def small_searcher(small_corpus: Path, tmp_path: Path) -> Searcher:
     settings = make_settings(tmp_path / "index", small_corpus)
     ingest(settings)
-    searcher = open_searcher(settings.index_dir, settings)
-    before = numpy_blas_threads()
+    return open_searcher(settings.index_dir, settings)
+
+
+@contextmanager
+def e5_encoding_through(searcher: Searcher, through: Callable) -> Iterator[None]:
+    """Inside the block, the searcher's e5 encodes questions by `through(original, texts)`."""
     e5 = next(e for e in searcher.embedders if e.name == "e5")
+    original = e5.encode_queries
+    e5.encode_queries = lambda texts: through(original, texts)
+    try:
+        yield
+    finally:
+        del e5.encode_queries
+
+
+def test_a_search_runs_numpy_on_one_blas_thread(small_searcher: Searcher) -> None:
+    before = numpy_blas_threads()
+    e5 = next(e for e in small_searcher.embedders if e.name == "e5")
     with blas_threads_seen(e5, "encode_queries") as seen:
-        assert searcher.search("rural hospitals", 3).passages
+        assert small_searcher.search("rural hospitals", 3).passages
     # The question and its rendering.
     assert seen == [{1}, {1}]
     assert numpy_blas_threads() == before
 
 
 def test_the_question_and_its_rendering_are_encoded_at_the_same_time(
-    small_corpus: Path, tmp_path: Path
+    small_searcher: Searcher,
 ) -> None:
-    settings = make_settings(tmp_path / "index", small_corpus)
-    ingest(settings)
-    searcher = open_searcher(settings.index_dir, settings)
-    e5 = next(e for e in searcher.embedders if e.name == "e5")
-    original = e5.encode_queries
     # Each encoding waits here for the other: one after the other, they would time out.
     both = threading.Barrier(2, timeout=30)
     threads = {}
 
-    def meeting(texts: list[str]):
+    def meeting(original: Callable, texts: list[str]):
         threads[tuple(texts)] = threading.get_ident()
         both.wait()
         return original(texts)
 
-    e5.encode_queries = meeting
-    try:
-        result = searcher.search("rural hospitals", 3)
-    finally:
-        del e5.encode_queries
+    with e5_encoding_through(small_searcher, meeting):
+        result = small_searcher.search("rural hospitals", 3)
     assert result.passages
     question = threads.pop(("rural hospitals",))
     [rendering] = threads.values()
@@ -52,17 +64,12 @@ def test_the_question_and_its_rendering_are_encoded_at_the_same_time(
 
 
 def test_a_search_beside_another_encodes_both_texts_in_one_call(
-    small_corpus: Path, tmp_path: Path
+    small_searcher: Searcher,
 ) -> None:
-    settings = make_settings(tmp_path / "index", small_corpus)
-    ingest(settings)
-    searcher = open_searcher(settings.index_dir, settings)
-    e5 = next(e for e in searcher.embedders if e.name == "e5")
-    original = e5.encode_queries
     inside, release = threading.Event(), threading.Event()
     calls = []
 
-    def holding(texts: list[str]):
+    def holding(original: Callable, texts: list[str]):
         calls.append(list(texts))
         if texts == ["rural hospitals"]:
             # The first search stays in flight until the second is done.
@@ -70,17 +77,14 @@ def test_a_search_beside_another_encodes_both_texts_in_one_call(
             release.wait(30)
         return original(texts)
 
-    e5.encode_queries = holding
-    try:
-        with ThreadPoolExecutor(1) as other:
-            first = other.submit(searcher.search, "rural hospitals", 3)
+    with e5_encoding_through(small_searcher, holding), ThreadPoolExecutor(1) as other:
+        try:
+            first = other.submit(small_searcher.search, "rural hospitals", 3)
             assert inside.wait(30)
-            second = searcher.search("Rural hospitals", 3)
+            second = small_searcher.search("Rural hospitals", 3)
+        finally:
             release.set()
-            assert first.result().passages
-    finally:
-        release.set()
-        del e5.encode_queries
+        assert first.result().passages
     assert second.passages
     [together] = [texts for texts in calls if "Rural hospitals" in texts]
     assert len(together) == 2
