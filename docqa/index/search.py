@@ -142,11 +142,11 @@ class Searcher:
     def _dense_hits(self, texts: list[str], candidates: int) -> list[dict[str, _Hits]]:
         """Per text, per embedder: the text's vector, and the chunks nearest to it with their
         scores. Each embedder encodes the texts in one call."""
+        if not texts:
+            return []
         p = self.params
         hits: list[dict[str, _Hits]] = [{} for _ in texts]
         for embedder in self.embedders:
-            if not texts:
-                break
             hub = self.data.chunk_hubness[embedder.name]
             for found, vector in zip(hits, embedder.encode_queries(texts), strict=True):
                 rows, cosines = self.data.dense[embedder.name].search(vector, candidates)
@@ -233,7 +233,7 @@ class Searcher:
         if alone:
             # A core is free: the question's vectors and dense hits, which need neither its
             # language nor its rendering, are found there while this thread finds those and
-            # encodes the rendering (e5 takes ~21 ms of one core a text, 37 for two at once).
+            # encodes the rendering (e5 takes ~21 ms of one core a text, 37 for two in one call).
             own = self._background.submit(self._dense_hits, [question], candidates)
             query = self._query(question)
             rendered = self._dense_hits(rendering(query), candidates)
