@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     # Model folder or hub name for the "st" (sentence-transformers) embedder.
     st_model: str = ""
     embed_batch_size: int = Field(32, ge=1)
-    # Threads the models encode passages with at ingest; a search encodes each text on one.
+    # Threads the models encode passages with at ingest; e5 and USE encode a question on one
+    # (sentence-transformers uses this many for both).
     threads: int = Field(2, ge=1)
 
     # Chunking: sentence windows of roughly this many words, overlapping by whole sentences.
