@@ -12,10 +12,11 @@ reports is its own:
   store.publish. Each size is built with the default DOCQA_EXACT_SEARCH_MAX_CHUNKS and, up to
   10^5 chunks, also with the other kind of dense index (exact or approximate).
 - search: the build's files dropped from the page cache, open_searcher on that folder and a
-  first search (both from disk); the build read through once, so that the page cache holds it
-  as it does on a machine that has served a while; then 200 questions of the dev set through
-  Searcher.search (k=5) with the real models, and recall of each approximate chunk index
-  against exact search.
+  first search (both from disk); the files a search reads (all but the float vectors, which
+  only the next ingest reads) read through once, so that the page cache holds them as it does
+  on a machine that has served a while; then 200 questions of the dev set through
+  Searcher.search (k=5) with the real models, how much of the float vectors is then in the
+  page cache, and recall of each approximate chunk index against exact search.
 
 Synthetic data: documents of 20 chunks, chunks of ~4.1 sentences of ~19 words that overlap by
 one sentence (3.1 sentence rows a chunk, as in corpus/), half the documents Spanish and half
@@ -504,6 +505,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     in an index folder of its own (common files hard-linked), switched in with store.publish."""
     from docqa.config import Settings
     from docqa.index import store
+    from docqa.index.codes import Codes
     from docqa.index.dense import DenseIndex, kind_for
     from docqa.index.hubness import hubness
     from docqa.index.lexical import LexicalIndex
@@ -575,6 +577,17 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
                 + dir_mb(common / f"vectors-{name}-sentences.npy"),
             }
         )
+        started = time.perf_counter()
+        codes = common / f"codes-{name}-sentences.faiss"
+        Codes.build(np.load(common / f"vectors-{name}-sentences.npy", mmap_mode="r")).save(codes)
+        parts.append(
+            {
+                "part": f"sentence codes {name} (8-bit)",
+                "s": time.perf_counter() - started,
+                "mb": dir_mb(codes),
+            }
+        )
+        gc.collect()
         started = time.perf_counter()
         scores = hubness(np.load(common / f"vectors-{name}-chunks.npy", mmap_mode="r"))
         np.save(common / f"hubness-{name}-chunks.npy", scores)
@@ -787,6 +800,35 @@ def build_files(index_dir: str) -> list[Path]:
     return sorted(p for p in store.current_build_dir(Path(index_dir)).rglob("*") if p.is_file())
 
 
+def is_float_vectors(path: Path) -> bool:
+    """The chunk and sentence vectors as float32: kept for the next ingest, not searched."""
+    return path.name.startswith("vectors-") and path.suffix == ".npy"
+
+
+def cached_mb(files: list[Path]) -> float:
+    """MB of the files' pages now in the page cache (mincore over a fresh read-only mapping,
+    which faults nothing in)."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    page = os.sysconf("SC_PAGE_SIZE")
+    cached = 0
+    for path in files:
+        size = path.stat().st_size
+        if not size:
+            continue
+        mapped = np.memmap(path, np.uint8, "r")
+        resident = np.zeros(-(-size // page), np.uint8)
+        status = libc.mincore(
+            ctypes.c_void_p(mapped.ctypes.data),
+            ctypes.c_size_t(size),
+            resident.ctypes.data_as(ctypes.c_void_p),
+        )
+        del mapped
+        if status:
+            raise OSError(ctypes.get_errno(), f"mincore failed on {path}")
+        cached += int((resident & 1).sum()) * page
+    return cached / 2**20
+
+
 def evict(files: list[Path]) -> None:
     """Drop the files' pages from the page cache, so that load and first search read the disk."""
     for path in files:
@@ -853,7 +895,9 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
     started = time.perf_counter()
     searcher.search(asked[0], SEARCH_K)
     first_ms = (time.perf_counter() - started) * 1000
-    read_s, read_mb = read_through(files)
+    searched_files = [p for p in files if not is_float_vectors(p)]
+    float_files = [p for p in files if is_float_vectors(p)]
+    read_s, read_mb = read_through(searched_files)
     timers.take()
     candidates.clear()
     waited = wait_for_quiet(quiet_wait) if quiet_wait else 0.0
@@ -880,6 +924,7 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
         parts["rest"].append(took - sum(spent.values()))
     other_share = others.share()
     searched = memory()
+    floats_cached_mb = cached_mb(float_files)
     result = {
         "kind": searcher.data.manifest["dense_index"],
         "others": other_share,
@@ -890,6 +935,9 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
         "first_ms": first_ms,
         "read_s": read_s,
         "read_mb": read_mb,
+        "searched_files_mb": sum(p.stat().st_size for p in searched_files) / 2**20,
+        "float_files_mb": sum(p.stat().st_size for p in float_files) / 2**20,
+        "floats_cached_mb": floats_cached_mb,
         "search_ms": percentiles(whole),
         "retrieval_ms": percentiles(retrieval),
         "embedders_ms": percentiles(embedders),
@@ -973,8 +1021,14 @@ def print_search(n: int, search: dict, models: dict) -> None:
     print(
         f"    load: models {search['models_s']:.1f} s (not counted), index (open_searcher) "
         f"{search['load_s']:.2f} s and first search (models warm) {search['first_ms']:.0f} ms "
-        f"with the build's files out of the page cache; then the build read through once "
-        f"({search['read_mb']:,.0f} MB in {search['read_s']:.1f} s) before the timed searches"
+        f"with the build's files out of the page cache; then the files a search reads read "
+        f"through once ({search['read_mb']:,.0f} MB in {search['read_s']:.1f} s) before the "
+        f"timed searches"
+    )
+    print(
+        f"    float vectors (read by the next ingest only): {search['float_files_mb']:,.0f} MB "
+        f"on disk, {search['floats_cached_mb']:,.0f} MB of them in the page cache after the "
+        f"searches"
     )
     print(
         f"    index memory (search process minus models process): after load "
@@ -1047,8 +1101,9 @@ def print_summary(results: list[tuple[int, dict, dict]], models: dict) -> None:
     print(f"  recall@10 >= {GOAL_RECALL}: {worst_recall:.3f} (the lower of the embedders)")
     print(
         f"  index memory <= {GOAL_MEMORY_MB:,} MB: {mem['anon']:,.0f} MB anonymous + "
-        f"{mem['file']:,.0f} MB of mapped pages touched = {mem['anon'] + mem['file']:,.0f} MB "
-        f"(the build is {variant['total_mb']:,.0f} MB on disk)"
+        f"{mem['file']:,.0f} MB of mapped pages touched = {mem['anon'] + mem['file']:,.0f} MB; "
+        f"the files a search reads are {search['searched_files_mb']:,.0f} MB (the build is "
+        f"{variant['total_mb']:,.0f} MB on disk)"
     )
 
 

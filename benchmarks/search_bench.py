@@ -134,7 +134,7 @@ def warm_search(index_dir: Path) -> None:
 
 
 def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
-    """HNSW over 8-bit codes, re-ranked (what DenseIndex picks above the exact threshold),
+    """HNSW over 8-bit codes (what DenseIndex picks above the exact threshold),
     against exact search."""
     from docqa.embed.base import normalized
     from docqa.index.dense import DenseIndex

@@ -1,7 +1,7 @@
 """FAISS inner-product search, built at ingest and memory-mapped at load.
 
-Exact below a size threshold; above it, HNSW over 8-bit codes whose candidates are re-ranked
-with the float vectors: a third of the memory of HNSW over floats, at the same recall.
+Exact below a size threshold; above it, HNSW over 8-bit codes (index.codes), which are all a
+search reads: no float vector is touched, so a large build needs a quarter of the memory.
 """
 
 from pathlib import Path
@@ -9,13 +9,12 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from docqa.index.codes import QUANTIZER, decode, read_mapped
+
 # HNSW settings chosen for recall@10 >= 0.95 against exact search (see benchmarks/).
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 192
-# The approximate index proposes this many times the rows asked for; exact cosines of the
-# float vectors then pick the best, which makes up for the 8-bit codes' rounding.
-RERANK_FACTOR = 4
 
 EXACT = "flat"
 APPROXIMATE = "hnsw-sq8"
@@ -29,10 +28,8 @@ def kind_for(count: int, exact_max: int) -> str:
 class DenseIndex:
     """Unit vectors in, cosine similarities out."""
 
-    def __init__(self, index: faiss.Index, vectors: np.ndarray) -> None:
+    def __init__(self, index: faiss.Index) -> None:
         self._index = index
-        # The float vectors, row for row; the approximate index re-ranks with them.
-        self._vectors = vectors
         self.kind = APPROXIMATE if isinstance(index, faiss.IndexHNSW) else EXACT
         if self.kind == APPROXIMATE:
             # efSearch is a search-time setting: FAISS does not store it in the file.
@@ -45,28 +42,18 @@ class DenseIndex:
         if kind_for(len(vectors), exact_max) == EXACT:
             index = faiss.IndexFlatIP(dim)
         else:
-            index = faiss.IndexHNSWSQ(
-                dim, faiss.ScalarQuantizer.QT_8bit, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT
-            )
+            index = faiss.IndexHNSWSQ(dim, QUANTIZER, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.train(vectors)
         index.add(vectors)
-        return cls(index, vectors)
+        return cls(index)
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path, vectors: np.ndarray) -> "DenseIndex":
-        """The index at `path`, its stored vectors mapped from disk rather than copied."""
-        flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY
-        index = faiss.read_index(str(path), flags)
-        if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
-            raise ValueError(
-                f"{path.name} holds {index.ntotal} vectors of {index.d} dimensions, "
-                f"the build has {len(vectors)} of {vectors.shape[1]}"
-            )
-        return cls(index, vectors)
+    def load(cls, path: Path) -> "DenseIndex":
+        return cls(read_mapped(path))
 
     @property
     def exact(self) -> bool:
@@ -76,19 +63,20 @@ class DenseIndex:
     def size(self) -> int:
         return self._index.ntotal
 
+    @property
+    def dim(self) -> int:
+        return self._index.d
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors at `rows`: the floats of an exact index, decoded codes otherwise."""
+        return decode(self._index, rows)
+
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of the k nearest vectors, best first."""
         k = min(k, self.size)
         if k <= 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        fetch = k if self.exact else min(k * RERANK_FACTOR, self.size)
-        scores, rows = self._index.search(query, fetch)
+        scores, rows = self._index.search(query, k)
         keep = rows[0] >= 0
-        if self.exact:
-            return rows[0][keep], scores[0][keep]
-        # Rows in file order, so the reads from the mapped vectors go forward through the file.
-        rows = np.sort(rows[0][keep])
-        exact = np.asarray(self._vectors[rows] @ query[0], np.float32)
-        best = np.argsort(-exact, kind="stable")[:k]
-        return rows[best], exact[best]
+        return rows[0][keep], scores[0][keep]

@@ -49,15 +49,14 @@ class Lexicon:
     def __init__(
         self,
         words: dict[str, list[str]],
-        vectors: dict[str, np.ndarray],
         indexes: dict[str, DenseIndex],
         chunk_counts: dict[str, int],
         chunks: int,
     ) -> None:
         self.words = words
-        self.vectors = vectors
-        # Per language, the search index over `vectors`: a large vocabulary is searched, not
-        # scanned (200,000 words a language at 10^6 chunks).
+        # Per language, the search index over its words' vectors, row for row, which also
+        # holds the vectors: a large vocabulary is searched, not scanned (200,000 words a
+        # language at 10^6 chunks).
         self.indexes = indexes
         # Per folded word, how many chunks contain it; `chunks` is how many there are in all.
         self.chunk_counts = chunk_counts
@@ -79,7 +78,7 @@ class Lexicon:
     ) -> "Lexicon":
         """A lexicon of these words and vectors, with an index of each language's vectors."""
         indexes = {lang: DenseIndex.build(v, exact_max) for lang, v in vectors.items()}
-        return cls(words, vectors, indexes, chunk_counts, chunks)
+        return cls(words, indexes, chunk_counts, chunks)
 
     @classmethod
     def build(
@@ -115,23 +114,22 @@ class Lexicon:
         (directory / "words.json").write_text(json.dumps(self.words, ensure_ascii=False), "utf-8")
         frequency = {"chunks": self.chunks, "chunk_counts": self.chunk_counts}
         (directory / "frequency.json").write_text(json.dumps(frequency, ensure_ascii=False))
-        for lang, vectors in self.vectors.items():
-            np.save(directory / f"vectors-{lang}.npy", vectors)
-            self.indexes[lang].save(directory / f"dense-{lang}.faiss")
+        for lang, index in self.indexes.items():
+            index.save(directory / f"dense-{lang}.faiss")
 
     @classmethod
     def load(cls, directory: Path) -> "Lexicon":
-        """The lexicon saved in `directory`, its vectors and indexes mapped from disk."""
+        """The lexicon saved in `directory`, its indexes mapped from disk."""
         words = json.loads((directory / "words.json").read_text("utf-8"))
         frequency = json.loads((directory / "frequency.json").read_text("utf-8"))
-        vectors = {
-            lang: np.load(directory / f"vectors-{lang}.npy", mmap_mode="r") for lang in words
-        }
-        indexes = {
-            lang: DenseIndex.load(directory / f"dense-{lang}.faiss", vectors[lang])
-            for lang in words
-        }
-        return cls(words, vectors, indexes, frequency["chunk_counts"], frequency["chunks"])
+        indexes = {lang: DenseIndex.load(directory / f"dense-{lang}.faiss") for lang in words}
+        for lang, index in indexes.items():
+            if index.size != len(words[lang]):
+                raise ValueError(
+                    f"the lexicon's {lang} index holds {index.size} vectors for "
+                    f"{len(words[lang])} words"
+                )
+        return cls(words, indexes, frequency["chunk_counts"], frequency["chunks"])
 
     def translate(self, words: list[str], word_vectors: np.ndarray, target: str) -> str:
         """Question words (and their embeddings) rendered in `target`'s corpus vocabulary."""
@@ -159,8 +157,13 @@ class Lexicon:
         specific = [i for i, w in enumerate(words) if self.chunk_counts.get(fold(w), 0) <= common]
         if not specific:
             return 1.0
-        rows = [self._rows[w] for w in {fold(w) for w in passage_words} if w in self._rows]
+        rows: dict[str, list[int]] = {}
+        for word in {fold(w) for w in passage_words} & self._rows.keys():
+            lang, row = self._rows[word]
+            rows.setdefault(lang, []).append(row)
         if not rows:
             return 0.0
-        passage_vectors = np.stack([self.vectors[lang][row] for lang, row in rows])
+        passage_vectors = np.concatenate(
+            [self.indexes[lang].vectors(np.sort(found)) for lang, found in rows.items()]
+        )
         return float((word_vectors[specific] @ passage_vectors.T).max(axis=1).mean())

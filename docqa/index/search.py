@@ -199,7 +199,7 @@ class Searcher:
         scores: dict[int, float] = {}
         for embedder in self.embedders:
             weight = p.dense_weight * weights.get(embedder.name, 1.0)
-            vectors = self.data.sentence_vectors[embedder.name][sentences]
+            vectors = self.data.sentence_codes[embedder.name].rows(sentences)
             cosines = vectors @ query.vectors[embedder.name][0]
             best = np.argsort(-cosines, kind="stable")[:keep]
             for row, z in zip(
@@ -273,17 +273,17 @@ class Searcher:
 
     def _distinct(self, ranked: list[int], k: int) -> list[int]:
         """The best k rows, skipping any that repeats (near-)verbatim a row already taken."""
-        vectors = self.data.chunk_vectors[self.embedders[0].name]
+        dense = self.data.dense[self.embedders[0].name]
         chosen: list[int] = []
+        taken: list[np.ndarray] = []
         for row in ranked:
             if len(chosen) == k:
                 break
-            if (
-                chosen
-                and float((vectors[chosen] @ vectors[row]).max()) >= self.params.duplicate_cosine
-            ):
+            vector = dense.vectors(np.array([row]))[0]
+            if taken and float((np.stack(taken) @ vector).max()) >= self.params.duplicate_cosine:
                 continue
             chosen.append(row)
+            taken.append(vector)
         return chosen
 
     def _answer(
@@ -329,7 +329,7 @@ class Searcher:
         embedders compare far more reliably than text across two languages.
         """
         cosines = [
-            float((queries @ self.data.sentence_vectors[name][sentence]).max())
+            float((queries @ self.data.sentence_codes[name].rows(np.array([sentence]))[0]).max())
             for name, queries in query_vectors.items()
         ]
         return sum(cosines) / len(cosines)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from docqa.index.codes import Codes
 from docqa.index.dense import DenseIndex
 from docqa.index.lexical import LexicalIndex
 from docqa.index.lexicon import Lexicon
@@ -18,8 +19,9 @@ from docqa.ingest.base import Document, Page
 
 # 2: builds carry the cross-lingual lexicon and hubness; 3: the lexicon counts word chunks;
 # 4: the FAISS indexes of the chunk vectors are built at ingest and stored; 5: so are the
-# lexicon's indexes of its word vectors.
-FORMAT_VERSION = 5
+# lexicon's indexes of its word vectors; 6: the sentence vectors are also stored as 8-bit codes,
+# and the lexicon's words only in their index, so that a search reads no float vector.
+FORMAT_VERSION = 6
 CURRENT = "CURRENT"
 BUILDS = "builds"
 # Builds older than these are removed after a switch; the previous one stays for in-flight readers.
@@ -41,7 +43,11 @@ class IndexDamagedError(IndexNotFoundError):
 
 @dataclass
 class IndexData:
-    """Everything a build holds; read back, the vectors and indexes are mapped from disk."""
+    """Everything a build holds; read back, the vectors and indexes are mapped from disk.
+
+    A search reads the codes (`dense`, `sentence_codes`), never the float vectors: those are
+    kept for the next ingest, which reuses the vectors of unchanged documents.
+    """
 
     documents: list[Document]
     # (n_chunks, 6) int32: doc index, start, end, first sentence, sentence stop, language index.
@@ -51,8 +57,10 @@ class IndexData:
     # Per embedder name: unit vectors of chunks and of sentences.
     chunk_vectors: dict[str, np.ndarray]
     sentence_vectors: dict[str, np.ndarray]
-    # Per embedder name: the search index over the chunk vectors.
+    # Per embedder name: the search index over the chunk vectors, and the sentence vectors'
+    # codes.
     dense: dict[str, DenseIndex]
+    sentence_codes: dict[str, Codes]
     # Per embedder name: each chunk's hubness (see index.hubness).
     chunk_hubness: dict[str, np.ndarray]
     # Per language: BM25 over that language's chunks.
@@ -95,6 +103,7 @@ def write_build(build_dir: Path, data: IndexData) -> None:
         np.save(build_dir / f"vectors-{name}-sentences.npy", data.sentence_vectors[name])
         np.save(build_dir / f"hubness-{name}-chunks.npy", data.chunk_hubness[name])
         data.dense[name].save(build_dir / f"dense-{name}-chunks.faiss")
+        data.sentence_codes[name].save(build_dir / f"codes-{name}-sentences.faiss")
     with open(build_dir / "documents.jsonl", "w", encoding="utf-8") as out:
         for doc in data.documents:
             out.write(json.dumps(_document_to_json(doc), ensure_ascii=False) + "\n")
@@ -136,32 +145,46 @@ def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
         documents = [_document_from_json(json.loads(line)) for line in lines]
     names = [e["name"] for e in manifest["embedders"]]
     # Mapped, not read: the pages a search touches are loaded, and shared between processes.
-    chunk_vectors = {
-        n: np.load(build_dir / f"vectors-{n}-chunks.npy", mmap_mode="r") for n in names
-    }
     data = IndexData(
         documents=documents,
         chunks=np.load(build_dir / "chunks.npy"),
         sentences=np.load(build_dir / "sentences.npy"),
-        chunk_vectors=chunk_vectors,
+        chunk_vectors={
+            n: np.load(build_dir / f"vectors-{n}-chunks.npy", mmap_mode="r") for n in names
+        },
         sentence_vectors={
             n: np.load(build_dir / f"vectors-{n}-sentences.npy", mmap_mode="r") for n in names
         },
-        dense={
-            n: DenseIndex.load(build_dir / f"dense-{n}-chunks.faiss", chunk_vectors[n])
-            for n in names
-        },
+        dense={n: DenseIndex.load(build_dir / f"dense-{n}-chunks.faiss") for n in names},
+        sentence_codes={n: Codes.load(build_dir / f"codes-{n}-sentences.faiss") for n in names},
         chunk_hubness={n: np.load(build_dir / f"hubness-{n}-chunks.npy") for n in names},
         lexical={lang: LexicalIndex.load(lang, build_dir / f"bm25-{lang}") for lang in LANGS},
         lexicon=Lexicon.load(build_dir / "lexicon"),
         manifest=manifest,
     )
-    for name in names:
-        chunk_rows = {len(data.chunk_vectors[name]), len(data.chunk_hubness[name])}
-        if chunk_rows != {len(data.chunks)} or len(data.sentence_vectors[name]) != len(
-            data.sentences
+    for embedder in manifest["embedders"]:
+        name = embedder["name"]
+        chunk_rows = {
+            len(data.chunk_vectors[name]),
+            len(data.chunk_hubness[name]),
+            data.dense[name].size,
+        }
+        sentence_rows = {len(data.sentence_vectors[name]), len(data.sentence_codes[name])}
+        dims = {
+            data.chunk_vectors[name].shape[1],
+            data.sentence_vectors[name].shape[1],
+            data.dense[name].dim,
+            data.sentence_codes[name].dim,
+        }
+        if (
+            chunk_rows != {len(data.chunks)}
+            or sentence_rows != {len(data.sentences)}
+            or dims != {embedder["dim"]}
         ):
-            raise ValueError(f"the {name} vectors do not match the chunk and sentence tables")
+            raise ValueError(
+                f"the {name} vectors and indexes do not match the chunk and sentence tables "
+                f"and the manifest's {embedder['dim']} dimensions"
+            )
     return data
 
 

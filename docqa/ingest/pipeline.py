@@ -16,6 +16,7 @@ import numpy as np
 from docqa.config import Settings
 from docqa.embed.registry import get_embedder
 from docqa.index import store
+from docqa.index.codes import Codes
 from docqa.index.dense import DenseIndex, kind_for
 from docqa.index.hubness import hubness
 from docqa.index.lexical import LexicalIndex
@@ -292,6 +293,9 @@ def run_ingest(
             dense={
                 name: DenseIndex.build(vectors, exact_max)
                 for name, vectors in chunk_vectors.items()
+            },
+            sentence_codes={
+                name: Codes.build(vectors) for name, vectors in sentence_vectors.items()
             },
             chunk_hubness={name: hubness(vectors) for name, vectors in chunk_vectors.items()},
             lexical=lexical,

@@ -110,7 +110,14 @@ def test_save_and_load(lexicon: Lexicon, use, tmp_path: Path) -> None:
     loaded = Lexicon.load(tmp_path / "lexicon")
     assert loaded.words == lexicon.words and loaded.chunk_counts == lexicon.chunk_counts
     assert loaded.chunks == lexicon.chunks and loaded.kinds == lexicon.kinds
-    # Mapped like every other vector file of a build, not read into memory.
-    assert all(isinstance(v, np.memmap) for v in loaded.vectors.values())
+    # The words' vectors are kept only in their index, row for row.
+    assert sorted(p.name for p in (tmp_path / "lexicon").iterdir()) == [
+        "dense-en.faiss",
+        "dense-es.faiss",
+        "frequency.json",
+        "words.json",
+    ]
     words, vectors = _words(lexicon, use, "presupuesto ramo", "es")
     assert loaded.translate(words, vectors, "en") == lexicon.translate(words, vectors, "en")
+    passage = content_words("El presupuesto federal del ramo financia los hospitales.", "es")
+    assert loaded.coverage(words, vectors, passage) == lexicon.coverage(words, vectors, passage)

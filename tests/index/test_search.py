@@ -164,3 +164,32 @@ def test_passages_of_questions_only_are_ranked_but_answer_nothing(tmp_path: Path
     result = open_searcher(settings.index_dir, settings).search("Who pays for the clinics?", 2)
     assert [p.citation.doc_id for p in result.passages] == ["faq.txt", "more.txt"]
     assert result.answer is None
+
+
+class _Unread:
+    """Stands in for a build's float vectors: reading any row fails the test."""
+
+    def __getitem__(self, rows: object) -> None:
+        raise AssertionError("a search read the float vectors")
+
+
+@pytest.mark.parametrize("exact_max", [10_000, 0])
+def test_a_search_reads_codes_and_indexes_never_the_float_vectors(
+    small_corpus: Path, tmp_path: Path, exact_max: int
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus, exact_search_max_chunks=exact_max)
+    ingest(settings)
+    reference = open_searcher(settings.index_dir, settings)
+    guarded = open_searcher(settings.index_dir, settings)
+    data = guarded.data
+    data.chunk_vectors = dict.fromkeys(data.chunk_vectors, _Unread())
+    data.sentence_vectors = dict.fromkeys(data.sentence_vectors, _Unread())
+    assert {index.exact for index in data.dense.values()} == {exact_max > 0}
+    for question in (
+        "How many rural hospitals are there?",
+        "¿Cuántos hospitales rurales hay?",
+        "¿De dónde sale el dinero del programa?",
+    ):
+        expected, got = reference.search(question, 3), guarded.search(question, 3)
+        assert got.passages == expected.passages and got.answer == expected.answer
+    assert got.answer is not None or expected.passages

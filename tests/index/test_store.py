@@ -12,6 +12,7 @@ from conftest import ingest, make_settings, run_cli
 
 from docqa.embed.registry import get_embedder
 from docqa.index import store
+from docqa.index.codes import Codes
 from docqa.index.loader import open_searcher
 from docqa.ingest.documents import load_corpus
 from docqa.ingest.pipeline import run_ingest
@@ -90,6 +91,7 @@ def test_current_points_to_a_complete_build(small_corpus: Path, tmp_path: Path) 
             f"vectors-{name}-chunks.npy",
             f"vectors-{name}-sentences.npy",
             f"dense-{name}-chunks.faiss",
+            f"codes-{name}-sentences.faiss",
         } <= names
     assert {"bm25-es", "bm25-en"} <= names
     # Nothing half-written is left around: no staging folders, no temporary pointer.
@@ -153,6 +155,19 @@ def test_a_build_with_a_missing_part_is_refused_with_the_fix(
     again = ingest(settings)
     assert not again.up_to_date and again.build_dir != build_dir
     assert open_searcher(settings.index_dir, settings).version == again.build_id
+
+
+@pytest.mark.parametrize(("rows", "dim"), [(-1, 384), (0, 512)])
+def test_sentence_codes_that_do_not_match_the_tables_are_refused(
+    small_corpus: Path, tmp_path: Path, rows: int, dim: int
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    build_dir = ingest(settings).build_dir
+    sentences = len(store.read_build(build_dir).sentences)
+    vectors = np.random.default_rng(0).standard_normal((sentences + rows, dim), np.float32)
+    Codes.build(vectors).save(build_dir / "codes-e5-sentences.faiss")
+    with pytest.raises(store.IndexDamagedError, match="e5 vectors and indexes do not match"):
+        store.read_build(build_dir)
 
 
 def test_old_builds_are_pruned_to_keep_builds(small_corpus: Path, tmp_path: Path) -> None:
