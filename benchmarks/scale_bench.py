@@ -28,7 +28,7 @@ sentence embeddings (`EmbeddingLike`), 384-d for e5 and 512-d for USE. The lexic
 word of the texts, as ingest's would, with synthetic vectors.
 
     .venv/bin/python benchmarks/scale_bench.py            # 10^4 and 10^5 chunks: ~5 minutes
-    .venv/bin/python benchmarks/scale_bench.py --million  # and 10^6: ~30 more, 18 GB of disk
+    .venv/bin/python benchmarks/scale_bench.py --million  # and 10^6: ~30 more, 20 GB of disk
     .venv/bin/python benchmarks/scale_bench.py --wait-policies PASSIVE ACTIVE  # each search twice
 """
 
