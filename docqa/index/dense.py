@@ -4,12 +4,11 @@ Exact below a size threshold; above it, HNSW over 8-bit codes (index.codes), whi
 search reads: no float vector is touched, so a large build needs a quarter of the memory.
 """
 
-from pathlib import Path
-
 import faiss
 import numpy as np
 
-from docqa.index.codes import QUANTIZER, decode, read_mapped
+from docqa.index.codes import QUANTIZER
+from docqa.index.mapped import MappedIndex
 
 # HNSW settings chosen for recall@10 >= 0.95 against exact search (see benchmarks/).
 HNSW_NEIGHBOURS = 32
@@ -25,11 +24,11 @@ def kind_for(count: int, exact_max: int) -> str:
     return EXACT if count <= exact_max else APPROXIMATE
 
 
-class DenseIndex:
+class DenseIndex(MappedIndex):
     """Unit vectors in, cosine similarities out."""
 
     def __init__(self, index: faiss.Index) -> None:
-        self._index = index
+        super().__init__(index)
         self.kind = APPROXIMATE if isinstance(index, faiss.IndexHNSW) else EXACT
         if self.kind == APPROXIMATE:
             # efSearch is a search-time setting: FAISS does not store it in the file.
@@ -48,28 +47,9 @@ class DenseIndex:
         index.add(vectors)
         return cls(index)
 
-    def save(self, path: Path) -> None:
-        faiss.write_index(self._index, str(path))
-
-    @classmethod
-    def load(cls, path: Path) -> "DenseIndex":
-        return cls(read_mapped(path))
-
     @property
     def exact(self) -> bool:
         return self.kind == EXACT
-
-    @property
-    def size(self) -> int:
-        return self._index.ntotal
-
-    @property
-    def dim(self) -> int:
-        return self._index.d
-
-    def vectors(self, rows: np.ndarray) -> np.ndarray:
-        """The stored vectors at `rows`: the floats of an exact index, decoded codes otherwise."""
-        return decode(self._index, rows)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of the k nearest vectors, best first."""

@@ -199,7 +199,7 @@ class Searcher:
         scores: dict[int, float] = {}
         for embedder in self.embedders:
             weight = p.dense_weight * weights.get(embedder.name, 1.0)
-            vectors = self.data.sentence_codes[embedder.name].rows(sentences)
+            vectors = self.data.sentence_codes[embedder.name].vectors(sentences)
             cosines = vectors @ query.vectors[embedder.name][0]
             best = np.argsort(-cosines, kind="stable")[:keep]
             for row, z in zip(
@@ -329,7 +329,7 @@ class Searcher:
         embedders compare far more reliably than text across two languages.
         """
         cosines = [
-            float((queries @ self.data.sentence_codes[name].rows(np.array([sentence]))[0]).max())
+            float((queries @ self.data.sentence_codes[name].vectors(np.array([sentence]))[0]).max())
             for name, queries in query_vectors.items()
         ]
         return sum(cosines) / len(cosines)

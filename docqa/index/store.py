@@ -169,7 +169,7 @@ def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
             len(data.chunk_hubness[name]),
             data.dense[name].size,
         }
-        sentence_rows = {len(data.sentence_vectors[name]), len(data.sentence_codes[name])}
+        sentence_rows = {len(data.sentence_vectors[name]), data.sentence_codes[name].size}
         dims = {
             data.chunk_vectors[name].shape[1],
             data.sentence_vectors[name].shape[1],

@@ -18,9 +18,9 @@ def test_codes_give_back_the_cosines_within_rounding() -> None:
     vectors = unit_vectors(2000, 384, 1)
     queries = unit_vectors(20, 384, 2)
     stored = Codes.build(vectors)
-    assert (len(stored), stored.dim) == (2000, 384)
+    assert (stored.size, stored.dim) == (2000, 384)
     rows = np.arange(2000)
-    error = np.abs(stored.rows(rows) @ queries.T - vectors @ queries.T)
+    error = np.abs(stored.vectors(rows) @ queries.T - vectors @ queries.T)
     assert error.max() < 0.005 and error.mean() < 0.001
     # One byte a dimension.
     assert stored._index.sa_code_size() == 384
@@ -33,8 +33,8 @@ def test_a_table_is_encoded_block_by_block_as_it_would_be_whole(
     whole = Codes.build(vectors)
     monkeypatch.setattr(codes, "BLOCK_ROWS", 64)
     blocks = Codes.build(vectors)
-    assert len(blocks) == 1000
-    np.testing.assert_array_equal(blocks.rows(np.arange(1000)), whole.rows(np.arange(1000)))
+    assert blocks.size == 1000
+    np.testing.assert_array_equal(blocks.vectors(np.arange(1000)), whole.vectors(np.arange(1000)))
 
 
 def test_ranges_learnt_from_a_sample_still_encode_every_row(
@@ -44,7 +44,7 @@ def test_ranges_learnt_from_a_sample_still_encode_every_row(
     vectors = unit_vectors(1000, 16, 3)
     sampled = Codes.build(vectors)
     # A value beyond the sample's range is clipped to it, so the error grows, but stays small.
-    error = np.abs(sampled.rows(np.arange(1000)) - vectors)
+    error = np.abs(sampled.vectors(np.arange(1000)) - vectors)
     assert error.mean() < 0.01 and error.max() < 0.3
 
 
@@ -57,12 +57,12 @@ def test_saved_codes_load_mapped_and_read_the_same(tmp_path: Path) -> None:
     mapped = Codes.build(np.load(tmp_path / "vectors.npy", mmap_mode="r"))
     loaded = Codes.load(tmp_path / "codes.faiss")
     rows = np.array([299, 0, 7, 7])
-    np.testing.assert_array_equal(loaded.rows(rows), built.rows(rows))
-    np.testing.assert_array_equal(mapped.rows(rows), built.rows(rows))
+    np.testing.assert_array_equal(loaded.vectors(rows), built.vectors(rows))
+    np.testing.assert_array_equal(mapped.vectors(rows), built.vectors(rows))
 
 
 def test_empty_and_single_row_tables() -> None:
     empty = Codes.build(np.empty((0, 8), np.float32))
-    assert len(empty) == 0 and empty.rows(np.array([], np.int64)).shape == (0, 8)
+    assert empty.size == 0 and empty.vectors(np.array([], np.int64)).shape == (0, 8)
     one = unit_vectors(1, 8, 5)
-    np.testing.assert_allclose(Codes.build(one).rows(np.array([0])), one, atol=1e-6)
+    np.testing.assert_allclose(Codes.build(one).vectors(np.array([0])), one, atol=1e-6)
