@@ -8,7 +8,7 @@ reports is its own:
   questions; its memory is subtracted from the search process's, leaving the index's own.
 - text: chunking and embedding rates on corpus/ with the real models; they bound ingest.
 - build: a complete build folder of N synthetic chunks (store's files, written with
-  DenseIndex, LexicalIndex, Lexicon and hubness as ingest writes them), switched in with
+  DenseIndex, Codes, LexicalIndex, Lexicon and hubness as ingest writes them), switched in with
   store.publish. Each size is built with the default DOCQA_EXACT_SEARCH_MAX_CHUNKS and, up to
   10^5 chunks, also with the other kind of dense index (exact or approximate).
 - search: the build's files dropped from the page cache, open_searcher on that folder and a
