@@ -504,8 +504,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     """Write the common files of a build of n chunks once, then one build per exact_max, each
     in an index folder of its own (common files hard-linked), switched in with store.publish."""
     from docqa.config import Settings
-    from docqa.index import store
-    from docqa.index.codes import Codes
+    from docqa.index import codes, store
     from docqa.index.dense import DenseIndex, kind_for
     from docqa.index.hubness import hubness
     from docqa.index.lexical import LexicalIndex
@@ -578,13 +577,15 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
             }
         )
         started = time.perf_counter()
-        codes = common / f"codes-{name}-sentences.faiss"
-        Codes.build(np.load(common / f"vectors-{name}-sentences.npy", mmap_mode="r")).save(codes)
+        path = common / f"codes-{name}-sentences.faiss"
+        vectors = np.load(common / f"vectors-{name}-sentences.npy", mmap_mode="r")
+        codes.Codes.build(vectors).save(path)
+        del vectors
         parts.append(
             {
-                "part": f"sentence codes {name} (8-bit)",
+                "part": f"sentence codes {name} ({codes.KIND})",
                 "s": time.perf_counter() - started,
-                "mb": dir_mb(codes),
+                "mb": dir_mb(path),
             }
         )
         gc.collect()
@@ -616,6 +617,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
             for i, lang in enumerate(store.LANGS)
         },
         "lexicon_embedder": models["lexicon_embedder"],
+        "sentence_codes": codes.KIND,
         "synthetic": "benchmarks/scale_bench.py",
     }
     variants = []

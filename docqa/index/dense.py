@@ -1,19 +1,20 @@
 """FAISS inner-product search, built at ingest and memory-mapped at load.
 
-Exact below a size threshold; above it, HNSW over 8-bit codes (index.codes), which are all a
-search reads: no float vector is touched, so a large build needs a quarter of the memory.
+Exact below a size threshold; above it, HNSW over 8-bit codes, which are all a search reads: no
+float vector is touched, so a large build needs a quarter of the memory.
 """
 
 import faiss
 import numpy as np
 
-from docqa.index.codes import QUANTIZER
 from docqa.index.mapped import MappedIndex
 
 # HNSW settings chosen for recall@10 >= 0.95 against exact search (see benchmarks/).
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 192
+# One byte a dimension: a quarter of the floats' memory, and all that a search reads.
+QUANTIZER = faiss.ScalarQuantizer.QT_8bit
 
 EXACT = "flat"
 APPROXIMATE = "hnsw-sq8"

@@ -15,8 +15,7 @@ import numpy as np
 
 from docqa.config import Settings
 from docqa.embed.registry import get_embedder
-from docqa.index import store
-from docqa.index.codes import Codes
+from docqa.index import codes, store
 from docqa.index.dense import DenseIndex, kind_for
 from docqa.index.hubness import hubness
 from docqa.index.lexical import LexicalIndex
@@ -136,6 +135,7 @@ def _up_to_date(
         and previous.manifest.get("reuse_key") == reuse_key
         and previous.manifest.get("corpus_hash") == store.corpus_hash(documents)
         and previous.manifest.get("dense_index") == kind_for(len(previous.chunks), exact_max)
+        and previous.manifest.get("sentence_codes") == codes.KIND
         and previous.manifest.get("lexicon_index")
         == {lang: kind_for(len(words), exact_max) for lang, words in previous.lexicon.words.items()}
     )
@@ -271,6 +271,7 @@ def run_ingest(
             "chunks": len(chunks),
             "sentences": len(sentences),
             "dense_index": kind_for(len(chunks), exact_max),
+            "sentence_codes": codes.KIND,
             "chunks_per_language": {
                 lang: int((chunks[:, store.CHUNK_LANG] == i).sum())
                 for i, lang in enumerate(store.LANGS)
@@ -295,7 +296,7 @@ def run_ingest(
                 for name, vectors in chunk_vectors.items()
             },
             sentence_codes={
-                name: Codes.build(vectors) for name, vectors in sentence_vectors.items()
+                name: codes.Codes.build(vectors) for name, vectors in sentence_vectors.items()
             },
             chunk_hubness={name: hubness(vectors) for name, vectors in chunk_vectors.items()},
             lexical=lexical,

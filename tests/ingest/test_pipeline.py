@@ -9,13 +9,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 from conftest import REPO, ingest, make_settings, tree_hashes, write_corpus
 
 from docqa.config import Settings
 from docqa.embed.registry import get_embedder
-from docqa.index import store
+from docqa.index import codes, store
 from docqa.index.loader import open_searcher
 from docqa.ingest import chunking
 from docqa.ingest.pipeline import IngestError, _rows_by_doc, run_ingest
@@ -152,6 +153,23 @@ def test_a_threshold_that_changes_only_the_lexicon_index_rebuilds(
     assert data.manifest["dense_index"] == "flat"
     assert data.manifest["lexicon_index"] == {"es": "hnsw-sq8", "en": "hnsw-sq8"}
     assert ingest(between).up_to_date
+
+
+def test_sentence_codes_of_another_kind_are_rebuilt_without_reembedding(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    first = ingest(settings)
+    # What a docqa release that stores sentence codes of another precision looks like.
+    monkeypatch.setattr(codes, "QUANTIZER", faiss.ScalarQuantizer.QT_8bit)
+    monkeypatch.setattr(codes, "KIND", "sq8")
+    second = ingest(settings)
+    assert not second.up_to_date and second.build_id != first.build_id
+    assert (second.reused_documents, second.embedded_documents) == (3, 0)
+    data = read_current(settings.index_dir)
+    assert data.manifest["sentence_codes"] == "sq8"
+    assert {c._index.sa_code_size() for c in data.sentence_codes.values()} == {384, 512}
+    assert ingest(settings).up_to_date
 
 
 def test_new_chunking_code_reembeds_every_file(
