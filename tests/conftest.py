@@ -44,6 +44,16 @@ def ingest(settings: Settings) -> IngestReport:
     return run_ingest(settings.corpus_dir, settings.index_dir, settings)
 
 
+def assert_same_passages(got: list[dict], want: list[dict]) -> None:
+    """The same passages, cited the same, with scores equal to the last printed digit or so.
+
+    A search beside others encodes its question and rendering in one call, and USE rounds a
+    batch of two differently from two calls (by 1e-7), so a score may move in its 4th decimal.
+    """
+    assert [(p["text"], p["citation"]) for p in got] == [(p["text"], p["citation"]) for p in want]
+    assert [p["score"] for p in got] == pytest.approx([p["score"] for p in want], abs=1e-3)
+
+
 def tree_hashes(folder: Path) -> dict[str, str]:
     """sha256 of every file below `folder`, by relative path."""
     return {
