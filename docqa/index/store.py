@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,9 @@ from docqa.ingest.base import Document, Page
 # lexicon's indexes of its word vectors; 6: the sentence vectors are also stored as 8-bit codes,
 # and the lexicon's words only in their index, so that a search reads no float vector.
 FORMAT_VERSION = 6
+# Formats whose documents, tables and float vectors are laid out as this one's: an ingest reuses
+# their vectors (format 6 added only what a search reads).
+VECTOR_FORMATS = frozenset({5, FORMAT_VERSION})
 CURRENT = "CURRENT"
 BUILDS = "builds"
 # Builds older than these are removed after a switch; the previous one stays for in-flight readers.
@@ -67,6 +72,18 @@ class IndexData:
     lexical: dict[str, LexicalIndex]
     lexicon: Lexicon
     manifest: dict = field(default_factory=dict)
+
+
+@dataclass
+class StoredVectors:
+    """What the next ingest reuses of a build: its documents, tables and float vectors."""
+
+    documents: list[Document]
+    chunks: np.ndarray
+    sentences: np.ndarray
+    chunk_vectors: dict[str, np.ndarray]
+    sentence_vectors: dict[str, np.ndarray]
+    manifest: dict
 
 
 def new_build_id() -> str:
@@ -115,6 +132,19 @@ def write_build(build_dir: Path, data: IndexData) -> None:
 
 
 def read_build(build_dir: Path) -> IndexData:
+    manifest = _manifest(build_dir, {FORMAT_VERSION})
+    with _damaged(build_dir):
+        return _read_parts(build_dir, manifest)
+
+
+def read_vectors(build_dir: Path) -> StoredVectors:
+    """The parts of a build that an ingest reuses, from this format or an older one like it."""
+    manifest = _manifest(build_dir, VECTOR_FORMATS)
+    with _damaged(build_dir):
+        return _read_vectors(build_dir, manifest)
+
+
+def _manifest(build_dir: Path, formats: set[int] | frozenset[int]) -> dict:
     manifest_path = build_dir / "manifest.json"
     if not manifest_path.is_file():
         raise IndexNotFoundError(f"{build_dir} is not a complete index build (no manifest.json)")
@@ -125,13 +155,19 @@ def read_build(build_dir: Path) -> IndexData:
         raise IndexDamagedError(
             f"{manifest_path} is unreadable ({error}): run `docqa ingest` to rebuild it"
         ) from error
-    if version != FORMAT_VERSION:
+    if version not in formats:
         raise IndexNotFoundError(
             f"{build_dir} has index format {version}, this docqa reads {FORMAT_VERSION}: "
             "run `docqa ingest` to rebuild it"
         )
+    return manifest
+
+
+@contextmanager
+def _damaged(build_dir: Path) -> Iterator[None]:
+    """Any failure to read a build's parts, as an IndexDamagedError that says what to run."""
     try:
-        return _read_parts(build_dir, manifest)
+        yield
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         # FAISS reports an unreadable index file as a RuntimeError.
         raise IndexDamagedError(
@@ -140,12 +176,12 @@ def read_build(build_dir: Path) -> IndexData:
         ) from error
 
 
-def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
+def _read_vectors(build_dir: Path, manifest: dict) -> StoredVectors:
     with open(build_dir / "documents.jsonl", encoding="utf-8") as lines:
         documents = [_document_from_json(json.loads(line)) for line in lines]
     names = [e["name"] for e in manifest["embedders"]]
     # Mapped, not read: the pages a search touches are loaded, and shared between processes.
-    data = IndexData(
+    stored = StoredVectors(
         documents=documents,
         chunks=np.load(build_dir / "chunks.npy"),
         sentences=np.load(build_dir / "sentences.npy"),
@@ -155,6 +191,31 @@ def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
         sentence_vectors={
             n: np.load(build_dir / f"vectors-{n}-sentences.npy", mmap_mode="r") for n in names
         },
+        manifest=manifest,
+    )
+    for embedder in manifest["embedders"]:
+        name, dim = embedder["name"], embedder["dim"]
+        for vectors, table in (
+            (stored.chunk_vectors[name], stored.chunks),
+            (stored.sentence_vectors[name], stored.sentences),
+        ):
+            if vectors.shape != (len(table), dim):
+                raise ValueError(
+                    f"the {name} vectors do not match the chunk and sentence tables "
+                    f"and the manifest's {dim} dimensions"
+                )
+    return stored
+
+
+def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
+    stored = _read_vectors(build_dir, manifest)
+    names = [e["name"] for e in manifest["embedders"]]
+    data = IndexData(
+        documents=stored.documents,
+        chunks=stored.chunks,
+        sentences=stored.sentences,
+        chunk_vectors=stored.chunk_vectors,
+        sentence_vectors=stored.sentence_vectors,
         dense={n: DenseIndex.load(build_dir / f"dense-{n}-chunks.faiss") for n in names},
         sentence_codes={n: Codes.load(build_dir / f"codes-{n}-sentences.faiss") for n in names},
         chunk_hubness={n: np.load(build_dir / f"hubness-{n}-chunks.npy") for n in names},
@@ -163,27 +224,16 @@ def _read_parts(build_dir: Path, manifest: dict) -> IndexData:
         manifest=manifest,
     )
     for embedder in manifest["embedders"]:
-        name = embedder["name"]
-        chunk_rows = {
-            len(data.chunk_vectors[name]),
-            len(data.chunk_hubness[name]),
-            data.dense[name].size,
-        }
-        sentence_rows = {len(data.sentence_vectors[name]), data.sentence_codes[name].size}
-        dims = {
-            data.chunk_vectors[name].shape[1],
-            data.sentence_vectors[name].shape[1],
-            data.dense[name].dim,
-            data.sentence_codes[name].dim,
-        }
+        name, dim = embedder["name"], embedder["dim"]
+        chunk_rows = {len(data.chunk_hubness[name]), data.dense[name].size}
         if (
             chunk_rows != {len(data.chunks)}
-            or sentence_rows != {len(data.sentences)}
-            or dims != {embedder["dim"]}
+            or data.sentence_codes[name].size != len(data.sentences)
+            or {data.dense[name].dim, data.sentence_codes[name].dim} != {dim}
         ):
             raise ValueError(
                 f"the {name} vectors and indexes do not match the chunk and sentence tables "
-                f"and the manifest's {embedder['dim']} dimensions"
+                f"and the manifest's {dim} dimensions"
             )
     return data
 

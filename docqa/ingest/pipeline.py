@@ -83,18 +83,35 @@ def _exclusive(index_dir: Path) -> Iterator[None]:
         yield
 
 
-def _previous(index_dir: Path) -> store.IndexData | None:
-    """The current build, for reusing its vectors; None when there is none or it is unusable.
+def _previous(index_dir: Path) -> store.IndexData | store.StoredVectors | None:
+    """The current build, for reusing its vectors: only those when it is in an older format
+    that lays them out as this one does; None when there is none or it is unusable.
 
     Reuse only saves time: a damaged build must not stop the full rebuild that replaces it.
     """
     try:
-        return store.read_build(store.current_build_dir(index_dir))
+        build_dir = store.current_build_dir(index_dir)
+        try:
+            return store.read_build(build_dir)
+        except store.IndexDamagedError:
+            raise
+        except store.IndexNotFoundError:
+            # An older format: upgrading docqa need not re-embed the corpus.
+            return store.read_vectors(build_dir)
     except store.IndexDamagedError as error:
         logger.warning("%s; re-embedding every document", error)
     except store.IndexNotFoundError:
-        pass  # no build yet, or one in an older format
+        pass  # no build yet, or one whose vectors this docqa cannot read
     return None
+
+
+def _same_embedding(previous_key: dict | None, key: dict) -> bool:
+    """Whether a build's vectors are what this ingest would embed, whatever its format."""
+
+    def embedding(reuse_key: dict) -> dict:
+        return {name: value for name, value in reuse_key.items() if name != "format"}
+
+    return isinstance(previous_key, dict) and embedding(previous_key) == embedding(key)
 
 
 def _rows_by_doc(documents: np.ndarray, count: int) -> list[np.ndarray]:
@@ -109,10 +126,10 @@ def _rows_by_doc(documents: np.ndarray, count: int) -> list[np.ndarray]:
 
 
 def _reusable_rows(
-    previous: store.IndexData | None, manifest_key: dict
+    previous: store.IndexData | store.StoredVectors | None, manifest_key: dict
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per file hash, the previous build's chunk and sentence rows, if built the same way."""
-    if previous is None or previous.manifest.get("reuse_key") != manifest_key:
+    if previous is None or not _same_embedding(previous.manifest.get("reuse_key"), manifest_key):
         return {}
     count = len(previous.documents)
     chunks = _rows_by_doc(previous.chunks[:, store.CHUNK_DOC], count)
@@ -124,14 +141,14 @@ def _reusable_rows(
 
 
 def _up_to_date(
-    previous: store.IndexData | None,
+    previous: store.IndexData | store.StoredVectors | None,
     reuse_key: dict,
     documents: list[Document],
     exact_max: int,
 ) -> bool:
     """The current build is what this ingest would write: same files, settings and index kind."""
     return (
-        previous is not None
+        isinstance(previous, store.IndexData)
         and previous.manifest.get("reuse_key") == reuse_key
         and previous.manifest.get("corpus_hash") == store.corpus_hash(documents)
         and previous.manifest.get("dense_index") == kind_for(len(previous.chunks), exact_max)

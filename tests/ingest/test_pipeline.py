@@ -1,5 +1,6 @@
 """run_ingest end to end on real files: build, reuse, refresh, refuse, survive a crash."""
 
+import json
 import os
 import signal
 import subprocess
@@ -430,6 +431,46 @@ def test_a_damaged_current_build_does_not_block_the_next_ingest(
     assert report.build_dir != damaged
     assert report.embedded_documents == 3
     assert open_searcher(settings.index_dir, settings).search("rural hospitals", 1).passages
+
+
+def _as_older_format(build_dir: Path, older: int) -> None:
+    """Make a build look written by an older docqa: no sentence codes, its format recorded."""
+    for codes_file in build_dir.glob("codes-*"):
+        codes_file.unlink()
+    path = build_dir / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    manifest["format"] = manifest["reuse_key"]["format"] = older
+    path.write_text(json.dumps(manifest), "utf-8")
+
+
+@pytest.mark.parametrize(("older", "embedded"), [(5, 0), (4, 3)])
+def test_a_build_in_an_older_format_lends_its_vectors_if_laid_out_alike(
+    small_corpus: Path, tmp_path: Path, older: int, embedded: int
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    first = ingest(settings)
+    _as_older_format(first.build_dir, older)
+    with pytest.raises(store.IndexNotFoundError, match=f"index format {older}"):
+        open_searcher(settings.index_dir, settings)
+    second = ingest(settings)
+    assert not second.up_to_date and second.build_id != first.build_id
+    assert (second.reused_documents, second.embedded_documents) == (3 - embedded, embedded)
+    assert read_current(settings.index_dir).manifest["format"] == store.FORMAT_VERSION
+    assert open_searcher(settings.index_dir, settings).search("rural hospitals", 1).passages
+    assert ingest(settings).up_to_date
+
+
+def test_an_older_build_with_damaged_vectors_is_re_embedded(
+    small_corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    build_dir = ingest(settings).build_dir
+    _as_older_format(build_dir, 5)
+    _mismatched_vectors(build_dir, settings.embedders[0])
+    with caplog.at_level("WARNING", logger="docqa.ingest.pipeline"):
+        report = ingest(settings)
+    assert "re-embedding every document" in caplog.text
+    assert report.embedded_documents == 3
 
 
 def test_rows_by_doc_groups_any_order_and_keeps_documents_without_rows() -> None:
