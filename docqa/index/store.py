@@ -21,7 +21,7 @@ from docqa.ingest.base import Document, Page
 
 # 2: builds carry the cross-lingual lexicon and hubness; 3: the lexicon counts word chunks;
 # 4: the FAISS indexes of the chunk vectors are built at ingest and stored; 5: so are the
-# lexicon's indexes of its word vectors; 6: the sentence vectors are also stored as 8-bit codes,
+# lexicon's indexes of its word vectors; 6: the sentence vectors are also stored as codes,
 # and the lexicon's words only in their index, so that a search reads no float vector.
 FORMAT_VERSION = 6
 # Formats whose documents, tables and float vectors are laid out as this one's: an ingest reuses
