@@ -137,10 +137,13 @@ def read_build(build_dir: Path) -> IndexData:
         return _read_parts(build_dir, manifest)
 
 
-def read_vectors(build_dir: Path) -> StoredVectors:
-    """The parts of a build that an ingest reuses, from this format or an older one like it."""
+def read_for_ingest(build_dir: Path) -> IndexData | StoredVectors:
+    """What the next ingest reuses of a build: all of it in this format, only its documents,
+    tables and vectors in an older format that lays those out as this one does."""
     manifest = _manifest(build_dir, VECTOR_FORMATS)
     with _damaged(build_dir):
+        if manifest["format"] == FORMAT_VERSION:
+            return _read_parts(build_dir, manifest)
         return _read_vectors(build_dir, manifest)
 
 

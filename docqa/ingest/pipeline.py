@@ -90,14 +90,8 @@ def _previous(index_dir: Path) -> store.IndexData | store.StoredVectors | None:
     Reuse only saves time: a damaged build must not stop the full rebuild that replaces it.
     """
     try:
-        build_dir = store.current_build_dir(index_dir)
-        try:
-            return store.read_build(build_dir)
-        except store.IndexDamagedError:
-            raise
-        except store.IndexNotFoundError:
-            # An older format: upgrading docqa need not re-embed the corpus.
-            return store.read_vectors(build_dir)
+        # An older format still lends its vectors: upgrading docqa need not re-embed the corpus.
+        return store.read_for_ingest(store.current_build_dir(index_dir))
     except store.IndexDamagedError as error:
         logger.warning("%s; re-embedding every document", error)
     except store.IndexNotFoundError:
