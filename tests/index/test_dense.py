@@ -5,13 +5,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
+from conftest import unit_vectors
 
 from docqa.index.dense import APPROXIMATE, EXACT, HNSW_NEIGHBOURS, DenseIndex, kind_for
-
-
-def unit_vectors(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
-    vectors = rng.standard_normal((n, dim)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 @pytest.fixture(scope="module")
