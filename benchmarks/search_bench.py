@@ -1,13 +1,17 @@
-"""Speed benchmark: ingest, cold start, warm search by OpenMP wait policy, ANN recall.
+"""Speed benchmark: ingest, cold start, warm search by OpenMP wait policy, ANN recall on
+synthetic and on real sentence vectors.
 
 Prints numbers; asserts nothing. Run on an otherwise idle machine: `make bench`.
 """
 
+import ast
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -133,20 +137,12 @@ def warm_search(index_dir: Path) -> None:
                 burner.wait()
 
 
-def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
-    """HNSW over 8-bit codes (what DenseIndex picks above the exact threshold),
-    against exact search."""
-    from docqa.embed.base import normalized
+def _ann_recall(label: str, vectors: np.ndarray, probes: np.ndarray) -> None:
+    """Recall@10 of the approximate index (what DenseIndex picks above the exact threshold)
+    against exact search, and both one-query latencies."""
     from docqa.index.dense import DenseIndex
 
-    rng = np.random.default_rng(0)
-    # Clustered vectors resemble real embeddings more than uniform noise does.
-    centres = normalized(rng.normal(size=(256, dim)))
-    vectors = normalized(centres[rng.integers(0, 256, n)] + 0.35 * rng.normal(size=(n, dim)) / 6)
-    probes = normalized(
-        vectors[rng.integers(0, n, queries)] + 0.05 * rng.normal(size=(queries, dim))
-    )
-    exact = DenseIndex.build(vectors, exact_max=n)
+    exact = DenseIndex.build(vectors, exact_max=len(vectors))
     started = time.perf_counter()
     approx = DenseIndex.build(vectors, exact_max=0)
     build = time.perf_counter() - started
@@ -159,11 +155,64 @@ def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
         found, _ = approx.search(probe, 10)
         lat_approx.append((time.perf_counter() - t) * 1000)
         hits += len(set(truth.tolist()) & set(found.tolist()))
+    n, dim = vectors.shape
     print(
-        f"ANN ({n} x {dim}): HNSW-SQ8 recall@10 {hits / (10 * queries):.3f} vs exact; "
-        f"build {build:.1f} s; p50 {statistics.median(lat_approx):.2f} ms "
+        f"ANN, {label} ({n} x {dim}): {approx.kind} recall@10 {hits / (10 * len(probes)):.3f} "
+        f"vs exact; build {build:.1f} s; p50 {statistics.median(lat_approx):.2f} ms "
         f"(exact {statistics.median(lat_exact):.2f} ms)"
     )
+
+
+def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
+    """On clustered synthetic vectors."""
+    from docqa.embed.base import normalized
+
+    rng = np.random.default_rng(0)
+    # Clustered vectors resemble real embeddings more than uniform noise does.
+    centres = normalized(rng.normal(size=(256, dim)))
+    vectors = normalized(centres[rng.integers(0, 256, n)] + 0.35 * rng.normal(size=(n, dim)) / 6)
+    probes = normalized(
+        vectors[rng.integers(0, n, queries)] + 0.05 * rng.normal(size=(queries, dim))
+    )
+    _ann_recall("clustered synthetic vectors", vectors, probes)
+
+
+def docstring_sentences() -> list[str]:
+    """Sentences of the docstrings of Python's standard library and the installed packages: real
+    prose in quantity, on every machine with the same Python and packages."""
+    found = set()
+    for root in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]}:
+        for path in sorted(Path(root).rglob("*.py")):
+            try:
+                tree = ast.parse(path.read_bytes())
+            except (SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if not isinstance(
+                    node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+                ):
+                    continue
+                for paragraph in re.split(r"\n\s*\n", ast.get_docstring(node) or ""):
+                    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
+                        # Prose, not code or tables.
+                        letters = sum(c.isalpha() or c == " " for c in sentence)
+                        if 6 <= len(sentence.split()) <= 40 and letters > 0.85 * len(sentence):
+                            found.add(sentence)
+    return sorted(found)
+
+
+def ann_recall_real(n: int = 100_000, queries: int = 200) -> None:
+    """On USE's vectors of real sentences, each question a sentence not in the index."""
+    from docqa.embed.use import UseEmbedder
+
+    sentences = docstring_sentences()
+    chosen = np.random.default_rng(0).permutation(len(sentences))[: n + queries]
+    texts = [sentences[i] for i in chosen]
+    embedder = UseEmbedder()
+    vectors = np.concatenate(
+        [embedder.encode_passages(texts[i : i + 256]) for i in range(0, len(texts), 256)]
+    )
+    _ann_recall("USE vectors of docstring sentences", vectors[queries:], vectors[:queries])
 
 
 def main() -> None:
@@ -173,6 +222,7 @@ def main() -> None:
         cold_start(index_dir)
         warm_search(index_dir)
     ann_recall()
+    ann_recall_real()
 
 
 if __name__ == "__main__":
