@@ -14,6 +14,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -177,27 +178,33 @@ def ann_recall(n: int = 100_000, dim: int = 384, queries: int = 200) -> None:
     _ann_recall("clustered synthetic vectors", vectors, probes)
 
 
-def docstring_sentences() -> list[str]:
-    """Sentences of the docstrings of Python's standard library and the installed packages: real
-    prose in quantity, on every machine with the same Python and packages."""
-    found = set()
-    for root in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]}:
+def _docstrings() -> Iterator[str]:
+    """The docstrings of the modules, classes and functions of Python's standard library and
+    the installed packages."""
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    paths = sysconfig.get_paths()
+    for root in sorted({paths["stdlib"], paths["purelib"]}):
         for path in sorted(Path(root).rglob("*.py")):
             try:
                 tree = ast.parse(path.read_bytes())
             except (SyntaxError, ValueError):
                 continue
             for node in ast.walk(tree):
-                if not isinstance(
-                    node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
-                ):
-                    continue
-                for paragraph in re.split(r"\n\s*\n", ast.get_docstring(node) or ""):
-                    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
-                        # Prose, not code or tables.
-                        letters = sum(c.isalpha() or c == " " for c in sentence)
-                        if 6 <= len(sentence.split()) <= 40 and letters > 0.85 * len(sentence):
-                            found.add(sentence)
+                if isinstance(node, documented):
+                    yield ast.get_docstring(node) or ""
+
+
+def docstring_sentences() -> list[str]:
+    """Sentences of those docstrings: real prose in quantity, on every machine with the same
+    Python and packages."""
+    found = set()
+    for docstring in _docstrings():
+        for paragraph in re.split(r"\n\s*\n", docstring):
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
+                # Prose, not code or tables.
+                letters = sum(c.isalpha() or c == " " for c in sentence)
+                if 6 <= len(sentence.split()) <= 40 and letters > 0.85 * len(sentence):
+                    found.add(sentence)
     return sorted(found)
 
 
