@@ -28,7 +28,7 @@ help:
 	@echo "  make setup          create $(VENV) and install docqa (skipped when up to date)"
 	@echo "  make index          build or refresh the index (unchanged files are reused)"
 	@echo "  make ask Q=\"...\"    answer one question from the index"
-	@echo "  make lint           ruff check and ruff format --check"
+	@echo "  make lint           ruff check, ruff format --check, mypy (docqa/)"
 	@echo "  make eval           evaluate the dev set against the index; report in var/eval"
 	@echo "  make gate           fail when a headline metric falls 0.02 below $(BASELINE)"
 	@echo "  make baseline       rewrite $(BASELINE) from the current ranking"
@@ -60,6 +60,7 @@ lint: setup
 	@rc=0; \
 	$(BIN)/ruff check $(LINT_PATHS) || rc=1; \
 	$(BIN)/ruff format --check $(LINT_PATHS) || rc=1; \
+	$(BIN)/mypy || rc=1; \
 	exit $$rc
 
 eval: index

@@ -204,7 +204,7 @@ def eval(
     from docqa.eval.dataset import DatasetError, default_set, fingerprint, load_questions
     from docqa.eval.gate import BaselineError, check_comparable, judge, load_baseline
     from docqa.eval.runner import run
-    from docqa.eval.targets import TargetError, open_target
+    from docqa.eval.targets import SearcherTarget, TargetError, open_target
     from docqa.index.store import IndexNotFoundError
     from docqa.ingest.pipeline import IngestError
 
@@ -229,6 +229,8 @@ def eval(
     try:
         with open_target(get_settings(), index_dir=index, corpus_dir=corpus, url=target) as where:
             if compare:
+                # --compare with --target was refused above: the target holds a Searcher.
+                assert isinstance(where, SearcherTarget)
                 runs = ablations.compare(
                     where, questions, k, set_path=set_path, progress_for=_progress
                 )

@@ -18,6 +18,17 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "corpus"
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Say last, below the counts, that the browser tests were skipped: a green run hides it."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = [r for r in reporter.stats.get("skipped", []) if "test_browser.py" in r.nodeid]
+    if skipped:
+        reason = skipped[0].longrepr[2].removeprefix("Skipped: ")
+        reporter.write_line(f"{len(skipped)} browser tests skipped: {reason}", yellow=True)
+
+
 def make_settings(index_dir: Path, corpus_dir: Path, **overrides: object) -> Settings:
     """Settings with explicit folders; no .env file is read (DOCQA_* variables still apply)."""
     return Settings(_env_file=None, index_dir=index_dir, corpus_dir=corpus_dir, **overrides)

@@ -77,7 +77,10 @@ class SentenceTransformerEmbedder(Embedder):
 
         torch.set_num_threads(threads)
         self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_embedding_dimension())
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"the model {model!r} does not say the size of its vectors")
+        self.dim = dim
         # The id names what was loaded by content, not by folder name: every bundled model
         # lives in a folder called "model", and vectors of one must never pass for another's.
         label = Path(model).name if os.path.isdir(model) else model

@@ -30,8 +30,9 @@ class DenseIndex(MappedIndex):
 
     def __init__(self, index: faiss.Index) -> None:
         super().__init__(index)
-        self.kind = APPROXIMATE if isinstance(index, faiss.IndexHNSW) else EXACT
-        if self.kind == APPROXIMATE:
+        self.kind = EXACT
+        if isinstance(index, faiss.IndexHNSW):
+            self.kind = APPROXIMATE
             # efSearch is a search-time setting: FAISS does not store it in the file.
             index.hnsw.efSearch = HNSW_EF_SEARCH
 
@@ -39,10 +40,17 @@ class DenseIndex(MappedIndex):
     def build(cls, vectors: np.ndarray, exact_max: int) -> "DenseIndex":
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dim = vectors.shape[1]
+        index: faiss.Index
         if kind_for(len(vectors), exact_max) == EXACT:
             index = faiss.IndexFlatIP(dim)
         else:
-            index = faiss.IndexHNSWSQ(dim, QUANTIZER, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+            # The stub asks for a ScalarQuantizer; the SWIG binding takes its QuantizerType.
+            index = faiss.IndexHNSWSQ(
+                dim,
+                QUANTIZER,  # type: ignore[arg-type]
+                HNSW_NEIGHBOURS,
+                faiss.METRIC_INNER_PRODUCT,
+            )
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index.train(vectors)
         index.add(vectors)

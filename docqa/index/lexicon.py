@@ -84,10 +84,12 @@ class Lexicon:
     def build(
         cls, texts_by_lang: dict[str, list[str]], embedder: Embedder, exact_max: int
     ) -> "Lexicon":
-        words, vectors, chunk_counts = {}, {}, Counter()
+        words: dict[str, list[str]] = {}
+        vectors: dict[str, np.ndarray] = {}
+        chunk_counts: Counter[str] = Counter()
         for lang, texts in texts_by_lang.items():
             # One surface form per folded word: the most frequent spelling, accents included.
-            counts = Counter()
+            counts: Counter[str] = Counter()
             for text in texts:
                 found = content_words(text, lang)
                 counts.update(found)

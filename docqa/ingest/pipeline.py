@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 
@@ -139,7 +140,7 @@ def _up_to_date(
     reuse_key: dict,
     documents: list[Document],
     exact_max: int,
-) -> bool:
+) -> TypeGuard[store.IndexData]:
     """The current build is what this ingest would write: same files, settings and index kind."""
     return (
         isinstance(previous, store.IndexData)
@@ -155,7 +156,10 @@ def _up_to_date(
 def _tables(
     documents: list[Document], params: ChunkingParams
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    chunk_rows, sentence_rows, chunk_texts, sentence_texts = [], [], [], []
+    chunk_rows: list[tuple[int, int, int, int, int, int]] = []
+    sentence_rows: list[tuple[int, int, int]] = []
+    chunk_texts: list[str] = []
+    sentence_texts: list[str] = []
     for doc_index, doc in enumerate(documents):
         spans, chunks = chunk_text(doc.doc_id, doc.text, doc.lang, params)
         base = len(sentence_rows)
@@ -255,6 +259,7 @@ def run_ingest(
             chunk_out = np.zeros((len(chunks), embedder.dim), np.float32)
             sentence_out = np.zeros((len(sentences), embedder.dim), np.float32)
             for index, (old_chunks, old_sentences) in reused.items():
+                assert previous is not None  # rows are reused only from a previous build
                 chunk_out[chunks_of[index]] = previous.chunk_vectors[embedder.name][old_chunks]
                 sentence_out[sentences_of[index]] = previous.sentence_vectors[embedder.name][
                     old_sentences

@@ -42,8 +42,9 @@ class AllowListCORS(CORSMiddleware):
             },
         )
 
-    def allow_explicit_origin(self, headers: MutableHeaders, origin: str) -> None:
+    @staticmethod
+    def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
         # Called for allowed origins only; Starlette's own expose_headers would go to every
         # origin, refused ones included.
-        super().allow_explicit_origin(headers, origin)
+        CORSMiddleware.allow_explicit_origin(headers, origin)
         headers["Access-Control-Expose-Headers"] = EXPOSED

@@ -1,8 +1,10 @@
-"""Request and response bodies of the HTTP contract (see DESIGN.md), as pydantic models.
+"""Request and response bodies of the HTTP contract (README.md, API), as pydantic models.
 
 The /ask and /search body is docqa.index.results.SearchResult itself: FastAPI validates and
 documents those dataclasses as they are, so the contract has one definition.
 """
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
@@ -85,8 +87,10 @@ class ErrorBody(BaseModel):
 
 
 # Refusals that happen before routing, for every operation of the API description.
-BODY_TOO_LARGE = {413: {"model": ErrorBody, "description": "Body over DOCQA_MAX_BODY_BYTES"}}
-RATE_LIMITED = {
+BODY_TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorBody, "description": "Body over DOCQA_MAX_BODY_BYTES"}
+}
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         "model": ErrorBody,
         "description": f"Too many requests from this client; try again after {RETRY_AFTER_HEADER}",

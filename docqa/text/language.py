@@ -79,4 +79,4 @@ def detect_language(text: str, vocabulary: Mapping[str, AbstractSet[str]] | None
                 text = " ".join(rest)
     # Long texts: the first few thousand characters decide as well as the whole and much faster.
     found = _detector().detect_language_of(text[:4000])
-    return LANGUAGES.get(found, DEFAULT_LANGUAGE)
+    return DEFAULT_LANGUAGE if found is None else LANGUAGES.get(found, DEFAULT_LANGUAGE)

@@ -73,8 +73,8 @@ def decode_text(raw: bytes, declared: str | None = None) -> str:
     if looks_binary(raw.decode("latin-1")):
         raise LoadError("binary content, not text")
     # Valid multi-byte UTF-8 is almost never accidental, so it wins even over a declaration.
-    for encoding in ("utf-8-sig", declared):
-        text = _try_decode(raw, encoding)
+    for candidate in ("utf-8-sig", declared):
+        text = _try_decode(raw, candidate)
         if text is not None:
             return text
     text = _mixed_utf8(raw)
