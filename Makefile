@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Every recipe runs offline (no model hub) and, unless the environment says otherwise, without
-# idle-spinning OpenMP threads (see README, Measured).
+# idle-spinning OpenMP threads (see docs/measurements.md, Search speed).
 export HF_HUB_OFFLINE := 1
 export OMP_WAIT_POLICY ?= PASSIVE
 # The question for `make ask`, passed through the environment so any quoting survives.
@@ -66,7 +66,7 @@ lint: setup
 eval: index
 	$(BIN)/docqa eval --out var/eval
 
-# Regressions only: the absolute thresholds are not met yet (see README, Evaluation).
+# Regressions only: the absolute thresholds are not met yet (see docs/evaluation.md, Gate).
 gate: index
 	$(BIN)/docqa eval --baseline $(BASELINE) --gate baseline --out var/eval
 
