@@ -38,6 +38,16 @@ def _nested_html() -> bytes:
     return ("<html><body>" + "<div>" * 100_000 + "hondo" + "</div>" * 100_000).encode()
 
 
+def _unmatched_end_tags_html() -> bytes:
+    """End tags of elements never opened close nothing: 100,000 <div>s nest all the same."""
+    return ("<div></x>" * 100_000 + "walrus").encode()
+
+
+def _end_tags_in_comments_html() -> bytes:
+    """End tags inside comments are no tags at all."""
+    return ("<div><!--</div>-->" * 100_000).encode()
+
+
 def _many_elements_html() -> bytes:
     """16 MB of HTML, two million elements: lexbor needs about 1 GB for its tree."""
     return ("<html><body>" + "<b>x</b>" * 2_000_000).encode()
@@ -56,6 +66,8 @@ HOSTILE: dict[str, Writer] = {
     # A 300 KB stream that inflates to 300 MB.
     "bomba.pdf": _write(lambda: flate_pdf([deflated(300 * MB)])),
     "nido.html": _write(_nested_html),
+    "cierres.html": _write(_unmatched_end_tags_html),
+    "comentarios.html": _write(_end_tags_in_comments_html),
     "enorme.txt": _huge_text,
 }
 # Files that cost the child process its memory or time limit: minutes at the defaults.

@@ -53,6 +53,8 @@ def test_hostile_files_are_refused_with_reasons_and_the_rest_is_indexed(tmp_path
     assert skipped == {
         "tomo.pdf": "5,000 pages, over the limit of 2,000 (DOCQA_MAX_PDF_PAGES)",
         "nido.html": "HTML nested more than 1,000 elements deep",
+        "cierres.html": "HTML nested more than 1,000 elements deep",
+        "comentarios.html": "HTML nested more than 1,000 elements deep",
         "enorme.txt": (
             f"file is {huge:,} bytes, over the limit of 50,000,000 bytes (DOCQA_MAX_FILE_BYTES)"
         ),

@@ -6,6 +6,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from docqa.ingest.base import Extracted, Limits, LoadError
 from docqa.ingest.loaders.base import Loader, decode_text, finish
+from docqa.ingest.loaders.html_depth import nesting_depth
 
 _INVISIBLE = frozenset(
     {"head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object"}
@@ -62,21 +63,9 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I
 _WHITESPACE = re.compile(r"\s+")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# lexbor's parsing time grows with the number of tags times their nesting depth (100,000 nested
-# <div>s take over a minute). Browsers stop nesting at 512 levels (Blink); real pages stay far
-# below that, so a deeper file is refused before it is parsed.
+# Browsers stop nesting at 512 levels (Blink); real pages stay far below that, so a deeper file
+# is refused before lexbor, whose time grows with tags times depth, parses it.
 MAX_DEPTH = 1_000
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
-# Empty elements, and elements whose end tag the parser implies: counting them would make
-# a page of unclosed <p> or <li> look deeply nested.
-_NOT_NESTING = frozenset(
-    [
-        "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
-        "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
-        "html", "head", "body", "p", "li", "dt", "dd", "rb", "rp", "rt", "rtc", "optgroup",
-        "option", "colgroup", "caption", "thead", "tbody", "tfoot", "tr", "td", "th",
-    ]
-)  # fmt: skip
 
 
 class HtmlLoader(Loader):
@@ -92,14 +81,9 @@ class HtmlLoader(Loader):
 
 
 def check_depth(html: str) -> None:
-    """Refuse markup whose explicitly closed elements nest deeper than MAX_DEPTH."""
-    depth = 0
-    for tag in _TAG.finditer(html):
-        if tag[2].lower() in _NOT_NESTING:
-            continue
-        depth = max(depth - 1, 0) if tag[1] else depth + 1
-        if depth > MAX_DEPTH:
-            raise LoadError(f"HTML nested more than {MAX_DEPTH:,} elements deep")
+    """Refuse markup that an HTML parser would nest deeper than MAX_DEPTH."""
+    if nesting_depth(html, MAX_DEPTH) > MAX_DEPTH:
+        raise LoadError(f"HTML nested more than {MAX_DEPTH:,} elements deep")
 
 
 def visible_text(tree: LexborHTMLParser) -> str:
