@@ -11,8 +11,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from docqa.config import get_settings
+from docqa.config import Settings, get_settings
 from docqa.eval.gate import GateMode
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -27,6 +29,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _settings() -> Settings:
+    """The settings, or exit 2 with one line per bad DOCQA_* value instead of a traceback."""
+    from docqa.settings_errors import describe
+
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for line in describe(error):
+            typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    except SettingsError as error:
+        # A value pydantic-settings could not decode at all (a malformed .env line, ...).
+        _fail(str(error))
+
+
 @app.command()
 def ingest(
     corpus: Annotated[
@@ -39,7 +56,7 @@ def ingest(
 
     from docqa.ingest.pipeline import IngestError, run_ingest
 
-    settings = get_settings()
+    settings = _settings()
     corpus_dir = corpus or settings.corpus_dir
     index_dir = index or settings.index_dir
     bars: list[tqdm] = []
@@ -102,7 +119,7 @@ def ask(
     from docqa.index.store import IndexNotFoundError
     from docqa.index.validation import QuestionError, validate_question
 
-    settings = get_settings()
+    settings = _settings()
     try:
         question, k = validate_question(question, k, settings)
         searcher = open_searcher(index or settings.index_dir, settings)
@@ -128,8 +145,9 @@ def serve(
     from docqa.index.store import IndexNotFoundError
     from docqa.service.app import create_app
     from docqa.service.logs import configure_json_logging
+    from docqa.service.server import server_options
 
-    settings = get_settings()
+    settings = _settings()
     index_dir = index or settings.index_dir
     # Opened here, not only at app startup, so a missing index is one line, not a traceback.
     try:
@@ -139,7 +157,15 @@ def serve(
     service = create_app(settings, index_dir, searcher=searcher)
     configure_json_logging()
     # uvicorn's own logs go through the JSON handler; its access log would repeat docqa's.
-    uvicorn.run(service, host=host, port=port, workers=1, log_config=None, access_log=False)
+    uvicorn.run(
+        service,
+        host=host,
+        port=port,
+        workers=1,
+        log_config=None,
+        access_log=False,
+        **server_options(settings),
+    )
 
 
 def _progress(label: str):
@@ -227,7 +253,7 @@ def eval(
         _fail(str(error))
     runs: dict[str, dict] = {}
     try:
-        with open_target(get_settings(), index_dir=index, corpus_dir=corpus, url=target) as where:
+        with open_target(_settings(), index_dir=index, corpus_dir=corpus, url=target) as where:
             if compare:
                 # --compare with --target was refused above: the target holds a Searcher.
                 assert isinstance(where, SearcherTarget)

@@ -1,18 +1,52 @@
 """All runtime configuration, read once from DOCQA_* environment variables."""
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from docqa.ingest.base import Limits
 
 MIN_ADMIN_KEY_CHARS = 16
 # Reading a file holds it several times over: bytes, decoded and normalised text, HTML trees.
 FILE_COPIES_IN_MEMORY = 8
+
+
+def _list_as_typed(value: object) -> object:
+    """A list setting as users type it: comma-separated (a,b), or a JSON array (["a", "b"])."""
+    if not isinstance(value, str):
+        return value
+    if value.lstrip().startswith("["):
+        return json.loads(value)
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+# NoDecode: pydantic-settings would otherwise read a list variable as JSON only.
+ListSetting = Annotated[list[str], NoDecode, BeforeValidator(_list_as_typed)]
+SecretListSetting = Annotated[list[SecretStr], NoDecode, BeforeValidator(_list_as_typed)]
+
+
+def _check_key(key: SecretStr, field: str) -> None:
+    value = key.get_secret_value()
+    # Clients send it in an HTTP header; a short key can be guessed.
+    if not (value.isascii() and value.isprintable()) or " " in value or "," in value:
+        raise ValueError(
+            f"{field} must be printable ASCII without spaces or commas (it travels in a header)"
+        )
+    if len(value) < MIN_ADMIN_KEY_CHARS:
+        raise ValueError(f"{field} must be at least {MIN_ADMIN_KEY_CHARS} characters long")
 
 
 class Settings(BaseSettings):
@@ -24,7 +58,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("var/index")
 
     # Embedders fused at search time, by registry name (see docqa.embed.registry).
-    embedders: list[str] = Field(default_factory=lambda: ["e5", "use"])
+    embedders: ListSetting = Field(default_factory=lambda: ["e5", "use"])
     # Model folder or hub name for the "st" (sentence-transformers) embedder.
     st_model: str = ""
     embed_batch_size: int = Field(32, ge=1)
@@ -69,26 +103,66 @@ class Settings(BaseSettings):
     # Seconds between checks of <index_dir>/CURRENT for a new build to serve; 0 turns it off.
     reload_poll_seconds: float = Field(2.0, ge=0)
     # Origins ("https://example.org") whose pages may call the API, as the widget does.
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: ListSetting = Field(
+        default_factory=list, examples=["https://example.org,http://localhost:8001"]
+    )
     # Larger request bodies are refused with 413 before anything parses them.
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     # Requests per minute one client address may make on average, in bursts of up to
     # rate_limit_burst; 0 turns the limit off. /health and /metrics are not limited.
     rate_limit_per_minute: float = Field(600, ge=0)
     rate_limit_burst: int = Field(120, ge=1)
+    # Keys of batch clients (evaluation runs), sent as "Authorization: Bearer KEY": their
+    # requests are not rate limited. Comma-separated; each at least 16 characters.
+    api_keys: SecretListSetting = Field(
+        default_factory=list, examples=["first-batch-key-0123,second-batch-key-456"]
+    )
+    # The key `docqa eval --target URL` sends (one of the service's DOCQA_API_KEYS).
+    eval_api_key: SecretStr | None = None
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks
+    # ("10.0.0.5,192.168.0.0/16"), or "*" for any. Empty (the default): none, and the client is
+    # the peer address. uvicorn's own FORWARDED_ALLOW_IPS is read too.
+    forwarded_allow_ips: ListSetting = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("forwarded_allow_ips", "docqa_forwarded_allow_ips"),
+        examples=["127.0.0.1,10.0.0.0/8"],
+    )
+    # Seconds `docqa serve` gives a client for a request's headers (from the connection's
+    # opening, or a kept-alive connection's first byte), for its body (from the end of its
+    # headers), and to send its next request on a kept-alive connection.
+    header_timeout_seconds: float = Field(10, gt=0)
+    body_timeout_seconds: float = Field(30, gt=0)
+    keep_alive_seconds: int = Field(5, ge=1)
 
-    @field_validator("admin_api_key")
+    @field_validator("admin_api_key", "eval_api_key")
     @classmethod
     def _usable_key(cls, key: SecretStr | None) -> SecretStr | None:
         if key is None or not key.get_secret_value():
             return None
-        value = key.get_secret_value()
-        # Clients send it in an HTTP header; a short key can be guessed.
-        if not (value.isascii() and value.isprintable()) or " " in value:
-            raise ValueError("must be printable ASCII without spaces (it travels in a header)")
-        if len(value) < MIN_ADMIN_KEY_CHARS:
-            raise ValueError(f"must be at least {MIN_ADMIN_KEY_CHARS} characters long")
+        _check_key(key, "the key")
         return key
+
+    @field_validator("api_keys")
+    @classmethod
+    def _usable_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for number, key in enumerate(keys, 1):
+            _check_key(key, f"key {number}")
+        return keys
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            if proxy == "*":
+                continue
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is not an IP address or network: write e.g. 10.0.0.5, "
+                    "10.0.0.0/8 or *"
+                ) from None
+        return proxies
 
     @field_validator("cors_origins")
     @classmethod

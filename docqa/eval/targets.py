@@ -1,5 +1,6 @@
 """Where eval sends its questions: a Searcher in this process, or a running service over HTTP."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,6 +9,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import httpx
+from pydantic import SecretStr
 
 from docqa.config import Settings
 from docqa.index.loader import open_searcher
@@ -17,6 +19,9 @@ from docqa.ingest.pipeline import run_ingest
 
 # Keys of the /ask body that eval reads; a server without them is not a docqa service.
 ASK_KEYS = frozenset({"language", "answer", "passages"})
+# Seconds waited on one 429 at most, whatever its Retry-After says, and in all for one request.
+MAX_RETRY_AFTER = 60
+MAX_WAIT_PER_REQUEST = 300
 
 
 class TargetError(Exception):
@@ -56,16 +61,28 @@ class SearcherTarget:
 
 
 class HttpTarget:
-    """A running docqa service: POST /ask, and GET /documents/{doc_id} for citation checks."""
+    """A running docqa service: POST /ask, and GET /documents/{doc_id} for citation checks.
 
-    def __init__(self, url: str, timeout: float = 120.0) -> None:
+    With `api_key` (one of the service's DOCQA_API_KEYS) the service does not rate limit the
+    run; without one, a 429 is waited out as its Retry-After says.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 120.0,
+        api_key: SecretStr | None = None,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise TargetError(
                 f"--target must be an http(s) URL like http://127.0.0.1:8000, not {url!r}"
             )
         self.name = url.rstrip("/")
-        self._client = httpx.Client(base_url=self.name, timeout=timeout)
+        headers = {"Authorization": f"Bearer {api_key.get_secret_value()}"} if api_key else {}
+        self._client = httpx.Client(base_url=self.name, timeout=timeout, headers=headers)
+        # 429s answered and waited out.
+        self.rate_limited = 0
         self._texts: dict[str, str | None] = {}
         try:
             health = self._json("/health", self._request("GET", "/health"))
@@ -78,10 +95,18 @@ class HttpTarget:
         self.version = str(health["index_version"])
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self._client.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            raise TargetError(f"cannot reach {self.name}{path}: {error}") from None
+        waited = 0.0
+        while True:
+            try:
+                response = self._client.request(method, path, **kwargs)
+            except httpx.HTTPError as error:
+                raise TargetError(f"cannot reach {self.name}{path}: {error}") from None
+            if response.status_code != 429 or waited >= MAX_WAIT_PER_REQUEST:
+                return response
+            self.rate_limited += 1
+            wait = _retry_after(response)
+            time.sleep(wait)
+            waited += wait
 
     def _json(self, path: str, response: httpx.Response) -> object:
         if response.status_code >= 400:
@@ -114,6 +139,12 @@ class HttpTarget:
         self._client.close()
 
 
+def _retry_after(response: httpx.Response) -> float:
+    """The seconds a 429 asks to wait (Retry-After in seconds), 1 when it does not say."""
+    given = response.headers.get("retry-after", "")
+    return min(float(given), MAX_RETRY_AFTER) if given.isdigit() else 1.0
+
+
 @contextmanager
 def corpus_target(corpus_dir: Path, settings: Settings) -> Iterator[SearcherTarget]:
     """`corpus_dir` ingested into a temporary index, removed afterwards."""
@@ -133,7 +164,7 @@ def open_target(
 ) -> Iterator[Target]:
     """The service at `url`, else `corpus_dir` freshly ingested, else the index at `index_dir`."""
     if url is not None:
-        service = HttpTarget(url)
+        service = HttpTarget(url, api_key=settings.eval_api_key)
         try:
             yield service
         finally:

@@ -19,6 +19,7 @@ from docqa.service.cors import AllowListCORS
 from docqa.service.live import LiveIndex
 from docqa.service.metrics import Metrics
 from docqa.service.observe import Observe
+from docqa.service.openapi import publish_limits
 from docqa.service.ratelimit import RateLimit
 from docqa.service.routers import admin, ask, docs, documents, health, metrics, page, widget
 from docqa.service.schemas import BODY_TOO_LARGE, RATE_LIMITED
@@ -81,6 +82,7 @@ def create_app(
         responses=BODY_TOO_LARGE,
     )
     app.state.settings = settings
+    publish_limits(app, settings)
     app.state.metrics = Metrics()
     errors.install(app)
     for module in UNLIMITED:
@@ -97,9 +99,14 @@ def create_app(
     ]
     # Added innermost first: Observe sees every response, and CORS headers reach a 429 or a 500.
     app.add_middleware(Unhandled)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
-        RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        BodyLimit, max_bytes=settings.max_body_bytes, seconds=settings.body_timeout_seconds
+    )
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        keys=settings.api_keys,
     )
     app.add_middleware(AllowListCORS, origins=settings.cors_origins)
     app.add_middleware(Observe, metrics=app.state.metrics, routes=routes)

@@ -1,4 +1,7 @@
-"""Request bodies over DOCQA_MAX_BODY_BYTES are refused with 413 before the app sees them."""
+"""Request bodies over DOCQA_MAX_BODY_BYTES (413) or slower than DOCQA_BODY_TIMEOUT_SECONDS (408)
+are refused before the app sees them."""
+
+import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -8,9 +11,10 @@ from docqa.service.errors import error_response
 class BodyLimit:
     """Reads the whole body (declared length or streamed chunks), then replays it to the app."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, seconds: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -21,16 +25,31 @@ class BodyLimit:
         too_large = declared.isdigit() and int(declared) > self.max_bytes
         body = bytearray()
         more = not too_large
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                # The client went away; the app sees the disconnect as it would have.
-                await self.app(scope, _replay(message, receive), send)
-                return
-            body += message.get("body", b"")
-            # Without Content-Length (chunked transfer) only counting tells the size.
-            too_large = len(body) > self.max_bytes
-            more = message.get("more_body", False) and not too_large
+        try:
+            async with asyncio.timeout(self.seconds):
+                while more:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        break
+                    body += message.get("body", b"")
+                    # Without Content-Length (chunked transfer) only counting tells the size.
+                    too_large = len(body) > self.max_bytes
+                    more = message.get("more_body", False) and not too_large
+        except TimeoutError:
+            # A client that sends its body a byte at a time would hold the connection forever;
+            # "Connection: close" has the server drop it once the 408 is sent.
+            response = error_response(
+                408,
+                f"the request body did not arrive within {self.seconds:g} s "
+                "(DOCQA_BODY_TIMEOUT_SECONDS)",
+                headers={"Connection": "close"},
+            )
+            await response(scope, receive, send)
+            return
+        if more and not too_large:
+            # The client went away; the app sees the disconnect as it would have.
+            await self.app(scope, _replay(message, receive), send)
+            return
         if too_large:
             response = error_response(
                 413,

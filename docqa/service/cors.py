@@ -5,6 +5,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 
 from docqa.service.deps import INDEX_VERSION_HEADER
+from docqa.service.echo import quoted
 from docqa.service.observe import REQUEST_ID_HEADER
 from docqa.service.ratelimit import RETRY_AFTER_HEADER
 
@@ -37,8 +38,9 @@ class AllowListCORS(CORSMiddleware):
         return JSONResponse(
             status_code=response.status_code,
             content={
-                "detail": f"cross-origin request from {origin!r} refused ({refused}): allowed "
-                "origins are set in DOCQA_CORS_ORIGINS, methods GET and POST, header Content-Type"
+                "detail": f"cross-origin request from {quoted(origin)} refused ({refused}): "
+                "allowed origins are set in DOCQA_CORS_ORIGINS, methods GET and POST, header "
+                "Content-Type"
             },
         )
 

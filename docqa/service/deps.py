@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request, Response, Security
 from fastapi.security import APIKeyHeader
 
 from docqa.config import Settings
+from docqa.service.echo import quoted
 from docqa.service.live import LiveIndex, Snapshot
 
 
@@ -47,7 +48,7 @@ async def require_json(request: Request) -> None:
     if message.get_content_maintype() != "application" or not (
         subtype == "json" or subtype.endswith("+json")
     ):
-        shown = f"'{declared}'" if declared else "none"
+        shown = quoted(declared) if declared else "none"
         raise HTTPException(
             status_code=415,
             detail=f"Content-Type must be application/json, got {shown}",

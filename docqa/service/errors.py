@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from docqa.index.validation import QuestionError
+from docqa.service.echo import clipped
 
 _BODY_SHAPE = 'the request body must be a JSON object such as {"question": "...", "k": 5}'
 
@@ -19,7 +20,7 @@ def _field_error(error: dict) -> dict:
         where = f" at character {loc[1]}" if len(loc) > 1 else ""
         return {"field": "body", "message": f"malformed JSON: {reason}{where}", "type": kind}
     # loc starts with where the value came from (body, query, path, header).
-    field = ".".join(str(part) for part in loc[1:]) or (str(loc[0]) if loc else "request")
+    field = clipped(".".join(str(part) for part in loc[1:]) or (str(loc[0]) if loc else "request"))
     if field == "body" and kind in {"missing", "model_attributes_type", "dict_type", "model_type"}:
         message = _BODY_SHAPE
     elif kind == "missing":
@@ -72,7 +73,8 @@ async def unparsable_body_handler(request: Request, exc: Exception) -> Response:
         return _field_error_response("body", "malformed JSON: nested too deeply", "json_invalid")
     if isinstance(cause, UnicodeDecodeError):
         return _field_error_response("body", "malformed JSON: not UTF-8 text", "json_invalid")
-    return _field_error_response("body", f"could not be parsed: {cause}", "body_invalid")
+    reason = clipped(str(cause))
+    return _field_error_response("body", f"could not be parsed: {reason}", "body_invalid")
 
 
 async def unexpected_error_handler(_request: Request, _error: Exception) -> JSONResponse:

@@ -10,6 +10,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from docqa.service.echo import clipped
 from docqa.service.metrics import Metrics
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -82,7 +83,7 @@ class Observe:
                     "request_id": rid,
                     "method": scope["method"],
                     "route": route,
-                    "path": scope["path"],
+                    "path": clipped(scope["path"]),
                     "status": status,
                     "duration_ms": round(seconds * 1000, 2),
                     "client": client[0] if client else None,

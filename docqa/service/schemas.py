@@ -17,7 +17,7 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: StrictStr = Field(description="The question, in Spanish or English")
-    k: StrictInt = Field(default=5, description="How many passages, 1..max_k (50)")
+    k: StrictInt = Field(default=5, description="How many passages, 1..DOCQA_MAX_K (default 50)")
 
     @field_validator("question")
     @classmethod

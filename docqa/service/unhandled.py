@@ -4,6 +4,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from docqa.service.echo import clipped
 from docqa.service.errors import internal_error
 
 logger = logging.getLogger("docqa.service")
@@ -36,7 +37,7 @@ class Unhandled:
             logger.exception(
                 "unhandled error on %s %s",
                 scope["method"],
-                scope["path"],
+                clipped(scope["path"]),
                 extra={"request_id": scope.get("state", {}).get("request_id")},
             )
             # Once a response has started, only the server cutting it short tells the client.

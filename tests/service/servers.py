@@ -7,6 +7,9 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from docqa.config import Settings
+from docqa.service.server import server_options
+
 
 def free_port() -> int:
     """A loopback port free now, for a server in another process to bind."""
@@ -29,10 +32,20 @@ class Servers:
         sock.bind(("127.0.0.1", 0))
         return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
-    def start(self, app: ASGIApp, reserved: tuple[socket.socket, str] | None = None) -> str:
-        """Serve `app` (on `reserved`, else a new port) and return its URL once it is up."""
+    def start(
+        self,
+        app: ASGIApp,
+        reserved: tuple[socket.socket, str] | None = None,
+        settings: Settings | None = None,
+    ) -> str:
+        """Serve `app` (on `reserved`, else a new port) and return its URL once it is up.
+
+        With `settings`, uvicorn runs as `docqa serve` runs it: its timeouts, its proxy trust.
+        """
         sock, url = reserved or self.reserve()
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        options = server_options(settings) if settings is not None else {}
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", **options)
+        server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         self._running.append((server, thread, sock))

@@ -1,13 +1,20 @@
-"""Attacks on the service: path traversal, oversized and deeply nested bodies, request floods."""
+"""Attacks on the service: path traversal, oversized, slow and deeply nested requests, floods,
+forged client addresses, unbounded echoes."""
 
 import json
+import logging
+import socket
+import time
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from conftest import SMALL_CORPUS, ingest, make_settings, write_corpus
+from pydantic import SecretStr
 
 from docqa.config import Settings
+from docqa.eval.targets import HttpTarget, TargetError
 from docqa.service.app import create_app
 from docqa.service.ratelimit import TokenBuckets
 from service.servers import Servers
@@ -32,7 +39,8 @@ def start(small_index: Settings, servers: Servers) -> Callable[..., str]:
         settings = make_settings(
             small_index.index_dir, small_index.corpus_dir, reload_poll_seconds=0, **overrides
         )
-        return servers.start(create_app(settings))
+        # Run as `docqa serve` runs it: its timeouts and its proxy trust.
+        return servers.start(create_app(settings), settings=settings)
 
     return serve
 
@@ -190,3 +198,200 @@ def test_buckets_are_per_client_and_bounded() -> None:
     assert buckets.take("c", now=0.0) == 0
     assert buckets.take("a", now=0.0) == 0
     assert len(buckets) == 2
+
+
+def test_a_fresh_x_forwarded_for_does_not_escape_the_limit(start: Callable[..., str]) -> None:
+    url = start(rate_limit_per_minute=6, rate_limit_burst=3)
+    with httpx.Client(base_url=url, timeout=60) as flood:
+        statuses = [
+            flood.get("/documents", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+            for n in range(5)
+        ]
+        assert statuses == [200, 200, 200, 429, 429]
+        assert "too many requests from 127.0.0.1" in flood.get("/documents").json()["detail"]
+
+
+def test_a_named_proxy_is_believed(start: Callable[..., str]) -> None:
+    # So that the test above shows the default, not forwarded headers that never work.
+    url = start(rate_limit_per_minute=6, rate_limit_burst=3, forwarded_allow_ips=["127.0.0.1"])
+    with httpx.Client(base_url=url, timeout=60) as proxy:
+        statuses = [
+            proxy.get("/documents", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+            for n in range(5)
+        ]
+        assert statuses == [200] * 5
+        for _ in range(3):
+            proxy.get("/documents", headers={"X-Forwarded-For": "203.0.113.9"})
+        refused = proxy.get("/documents", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert "too many requests from 203.0.113.9" in refused.json()["detail"]
+
+
+# --- batch clients with API keys -----------------------------------------------------------
+
+BATCH_KEY = "batch-key-0123456789"
+
+
+def asks(url: str, key: str | None, questions: int) -> HttpTarget:
+    """A batch of `questions` /ask requests through eval's HTTP target; returns the target."""
+    target = HttpTarget(url, api_key=SecretStr(key) if key else None)
+    try:
+        for _ in range(questions):
+            assert target.ask(QUESTION, 3)["passages"]
+    finally:
+        target.close()
+    return target
+
+
+def test_a_batch_with_a_key_is_not_limited_and_one_without_waits(
+    start: Callable[..., str],
+) -> None:
+    url = start(rate_limit_per_minute=60, rate_limit_burst=2, api_keys=[BATCH_KEY])
+    assert asks(url, BATCH_KEY, 8).rate_limited == 0
+    started = time.monotonic()
+    # /health (unlimited) then 8 questions against a bucket of 2 refilling at 1 a second.
+    unkeyed = asks(url, None, 8)
+    assert unkeyed.rate_limited >= 4
+    # Each 429 was waited out as its Retry-After said (1 s), not retried at once.
+    assert time.monotonic() - started >= unkeyed.rate_limited * 0.9
+
+
+def test_a_wrong_key_is_a_401_not_a_slow_run(start: Callable[..., str]) -> None:
+    url = start(rate_limit_per_minute=60, rate_limit_burst=2, api_keys=[BATCH_KEY])
+    with pytest.raises(TargetError, match=r"401.*not one of DOCQA_API_KEYS"):
+        asks(url, "wrong-key-0123456789", 1)
+    with httpx.Client(base_url=url, timeout=60) as http:
+        # Another scheme (a proxy's Basic auth) is not a key and is limited as usual.
+        response = http.get("/documents", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+        assert response.status_code == 200
+
+
+# --- echoes of what a client sent ----------------------------------------------------------
+
+
+def test_a_huge_doc_id_is_echoed_shortened(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc_id = "x" * 10_000
+    with caplog.at_level(logging.INFO, logger="docqa.access"):
+        response = client.get(f"/documents/{doc_id}")
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert len(detail) < 200 and "(10,000 characters)" in detail
+    [line] = [r for r in caplog.records if r.name == "docqa.access" and r.status == 404]
+    assert len(line.path) < 200 and "(10,011 characters)" in line.path
+
+
+def test_a_huge_content_type_and_field_name_are_echoed_shortened(client: httpx.Client) -> None:
+    refused = client.post("/ask", content=b"{}", headers={"content-type": "text/" + "x" * 5000})
+    assert refused.status_code == 415 and len(refused.json()["detail"]) < 200
+    invalid = client.post("/ask", json={"question": "hola", "f" * 20_000: 1})
+    assert invalid.status_code == 422
+    [error] = invalid.json()["detail"]
+    assert len(error["field"]) < 200 and "(20,000 characters)" in error["field"]
+
+
+# --- control characters --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["hola\u0000", "hola\x1b[31m", "ho\x7fla", "hola\x85"])
+def test_control_characters_in_a_question_are_a_422(client: httpx.Client, question: str) -> None:
+    asked = client.post("/ask", json={"question": question})
+    assert asked.status_code == 422
+    [error] = asked.json()["detail"]
+    assert error["field"] == "question" and "control character U+" in error["message"]
+    searched = client.get("/search", params={"q": question})
+    assert searched.status_code == 422
+    assert [e["field"] for e in searched.json()["detail"]] == ["q"]
+
+
+def test_tabs_and_line_breaks_in_a_question_are_accepted(client: httpx.Client) -> None:
+    response = client.post("/ask", json={"question": "¿La vacunación\tinfantil\r\nes gratuita?"})
+    assert response.status_code == 200
+
+
+# --- the published limits ------------------------------------------------------------------
+
+
+def test_openapi_publishes_the_configured_limits(start: Callable[..., str]) -> None:
+    url = start(max_k=20, max_question_chars=300, default_k=4)
+    with httpx.Client(base_url=url, timeout=60) as http:
+        spec = http.get("/openapi.json").json()
+        body = spec["components"]["schemas"]["AskRequest"]["properties"]
+        assert (body["question"]["minLength"], body["question"]["maxLength"]) == (1, 300)
+        assert (body["k"]["minimum"], body["k"]["maximum"], body["k"]["default"]) == (1, 20, 4)
+        q, k = spec["paths"]["/search"]["get"]["parameters"]
+        assert (q["schema"]["minLength"], q["schema"]["maxLength"]) == (1, 300)
+        assert (k["schema"]["anyOf"][0]["minimum"], k["schema"]["anyOf"][0]["maximum"]) == (1, 20)
+        # The bounds are those the service checks: just inside is answered, just outside not.
+        assert http.post("/ask", json={"question": "a" * 300, "k": 20}).status_code == 200
+        assert http.post("/ask", json={"question": "a" * 301}).status_code == 422
+        assert http.post("/ask", json={"question": "hola", "k": 21}).status_code == 422
+        assert http.get("/search", params={"q": "hola", "k": 0}).status_code == 422
+
+
+# --- slow clients --------------------------------------------------------------------------
+
+
+def connect(url: str) -> socket.socket:
+    parts = urlsplit(url)
+    return socket.create_connection((parts.hostname, parts.port), timeout=30)
+
+
+def closed_after(sock: socket.socket, trickle: bytes, every: float = 0.2) -> tuple[float, bytes]:
+    """Send `trickle` a byte every `every` s until the server closes; (seconds, what it sent)."""
+    started = time.monotonic()
+    received = b""
+    sock.settimeout(every)
+    for byte in trickle:
+        try:
+            sock.sendall(bytes([byte]))
+            while chunk := sock.recv(65536):
+                received += chunk
+            break  # the server closed the connection
+        except TimeoutError:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            break
+    return time.monotonic() - started, received
+
+
+def test_a_body_sent_a_byte_at_a_time_is_cut_off(start: Callable[..., str]) -> None:
+    url = start(body_timeout_seconds=1.5)
+    body = json.dumps({"question": QUESTION}).encode() * 10
+    head = (
+        f"POST /ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with connect(url) as sock:
+        sock.sendall(head)
+        seconds, received = closed_after(sock, body)
+    # 1.5 s, not the 80 s the whole body would take at this pace.
+    assert 1.4 <= seconds < 5, seconds
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert b"DOCQA_BODY_TIMEOUT_SECONDS" in received
+
+
+def test_headers_sent_a_byte_at_a_time_are_cut_off(start: Callable[..., str]) -> None:
+    url = start(header_timeout_seconds=1.5)
+    head = b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 400 + b"\r\n\r\n"
+    with connect(url) as sock:
+        seconds, received = closed_after(sock, head)
+    assert 1.4 <= seconds < 5, seconds
+    assert received == b""
+
+
+def test_an_idle_connection_is_closed(start: Callable[..., str]) -> None:
+    url = start(header_timeout_seconds=1, keep_alive_seconds=1)
+    with connect(url) as sock:
+        # Opened and never used, then kept alive after a request: both closed within a second.
+        started = time.monotonic()
+        assert sock.recv(1) == b""
+        assert time.monotonic() - started < 5
+    with connect(url) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        assert received.startswith(b"HTTP/1.1 200 ")
+        assert time.monotonic() - started < 5

@@ -83,3 +83,56 @@ def test_request_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     configured = settings()
     assert configured.max_body_bytes == 2048
     assert (configured.rate_limit_per_minute, configured.rate_limit_burst) == (0, 5)
+
+
+def test_defaults_believe_no_proxy_and_know_no_batch_key() -> None:
+    defaults = settings()
+    assert defaults.forwarded_allow_ips == [] and defaults.api_keys == []
+    assert defaults.eval_api_key is None
+    assert (defaults.header_timeout_seconds, defaults.body_timeout_seconds) == (10, 30)
+    assert defaults.keep_alive_seconds == 5
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        ("DOCQA_CORS_ORIGINS", "http://a.org, http://B.org", "cors_origins",
+         ["http://a.org", "http://b.org"]),
+        ("DOCQA_CORS_ORIGINS", '["http://a.org"]', "cors_origins", ["http://a.org"]),
+        ("DOCQA_CORS_ORIGINS", "", "cors_origins", []),
+        ("DOCQA_EMBEDDERS", "use", "embedders", ["use"]),
+        ("DOCQA_FORWARDED_ALLOW_IPS", "10.0.0.5,192.168.0.0/16", "forwarded_allow_ips",
+         ["10.0.0.5", "192.168.0.0/16"]),
+        # uvicorn's own variable, which a proxy setup may already have.
+        ("FORWARDED_ALLOW_IPS", "*", "forwarded_allow_ips", ["*"]),
+    ],
+)  # fmt: skip
+def test_list_settings_are_comma_separated_or_json(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, field: str, expected: list[str]
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert getattr(settings(), field) == expected
+
+
+def test_api_keys_are_a_list_of_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCQA_API_KEYS", "first-batch-key-0123,second-batch-key-456")
+    keys = settings().api_keys
+    assert [key.get_secret_value() for key in keys] == [
+        "first-batch-key-0123",
+        "second-batch-key-456",
+    ]
+    assert "first-batch-key-0123" not in repr(settings())
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"api_keys": ["first-batch-key-0123", "short"]}, "key 2 must be at least 16"),
+        ({"forwarded_allow_ips": ["proxy.example.org"]}, "not an IP address or network"),
+        ({"header_timeout_seconds": 0}, "header_timeout_seconds"),
+        ({"body_timeout_seconds": -1}, "body_timeout_seconds"),
+        ({"keep_alive_seconds": 0}, "keep_alive_seconds"),
+    ],
+)
+def test_unusable_keys_proxies_and_timeouts_are_refused(values: dict, words: str) -> None:
+    assert words in error_of(**values)

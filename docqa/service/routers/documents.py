@@ -3,6 +3,7 @@
 from fastapi import APIRouter, HTTPException
 
 from docqa.service.deps import SnapshotDep
+from docqa.service.echo import quoted
 from docqa.service.schemas import DocumentDetail, DocumentSummary, ErrorBody
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -27,7 +28,7 @@ def list_documents(index: SnapshotDep) -> list[DocumentSummary]:
 def get_document(doc_id: str, index: SnapshotDep) -> DocumentDetail:
     doc = index.documents.get(doc_id)
     if doc is None:
-        raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
+        raise HTTPException(status_code=404, detail=f"no document with doc_id {quoted(doc_id)}")
     return DocumentDetail(
         doc_id=doc.doc_id,
         title=doc.title,
