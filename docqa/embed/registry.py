@@ -8,6 +8,20 @@ from docqa.embed.base import Embedder
 
 
 def _e5(settings: Settings) -> Embedder:
+    from docqa.embed.e5_convert import ensure_model
+    from docqa.embed.e5_torch import cuda_found
+
+    folder = ensure_model(settings.model_dir)
+    if settings.device == "cuda" or (settings.device == "auto" and cuda_found()):
+        from docqa.embed.e5_torch import E5TorchEmbedder
+
+        return E5TorchEmbedder(folder, "cuda", batch_size=settings.embed_batch_size)
+    from docqa.embed.e5_onnx import E5OnnxEmbedder
+
+    return E5OnnxEmbedder(folder, threads=settings.threads)
+
+
+def _e5_nano(settings: Settings) -> Embedder:
     from docqa.embed.e5 import E5Embedder
 
     return E5Embedder(threads=settings.threads)
@@ -26,7 +40,14 @@ def _st(settings: Settings) -> Embedder:
 
 
 # Imports are deferred: torch alone costs seconds of start-up that e5/USE users never need.
-FACTORIES: dict[str, Callable[[Settings], Embedder]] = {"e5": _e5, "use": _use, "st": _st}
+FACTORIES: dict[str, Callable[[Settings], Embedder]] = {
+    "e5": _e5,
+    "e5-nano": _e5_nano,
+    "use": _use,
+    "st": _st,
+}
+# The settings each embedder is made from: another value makes another instance.
+_MADE_FROM = {"threads", "st_model", "model_dir", "device", "embed_batch_size"}
 
 
 @lru_cache(maxsize=8)
@@ -38,4 +59,4 @@ def get_embedder(name: str, settings: Settings) -> Embedder:
     """The embedder called `name`; unknown names fail with the list of known ones."""
     if name not in FACTORIES:
         raise ValueError(f"unknown embedder {name!r}; choose from {', '.join(sorted(FACTORIES))}")
-    return _cached(name, settings.model_dump_json(include={"threads", "st_model"}))
+    return _cached(name, settings.model_dump_json(include=_MADE_FROM))
