@@ -246,7 +246,7 @@ def eval(
     from docqa.eval.dataset import DatasetError, default_set, fingerprint, load_questions
     from docqa.eval.gate import BaselineError, check_comparable, judge, load_baseline
     from docqa.eval.runner import run
-    from docqa.eval.targets import SearcherTarget, TargetError, open_target
+    from docqa.eval.targets import HttpTarget, SearcherTarget, TargetError, open_target
     from docqa.index.store import IndexNotFoundError
     from docqa.ingest.pipeline import IngestError
 
@@ -285,6 +285,14 @@ def eval(
         "baseline": str(baseline) if baseline else None
     }
     _eval_output(report, runs, out)
+    if isinstance(where, HttpTarget) and where.rate_limited:
+        typer.secho(
+            f"the service refused {where.rate_limited} requests as too many (429) and the run "
+            "waited them out: a batch client sends one of its DOCQA_API_KEYS, set as "
+            "DOCQA_EVAL_API_KEY here",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     if report["gate"]["failed"]:
         raise typer.Exit(code=1)
 

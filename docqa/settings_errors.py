@@ -1,5 +1,7 @@
 """Settings that fail validation, as one line per bad DOCQA_* variable: what, why, an example."""
 
+import re
+
 from pydantic import SecretStr, ValidationError
 from pydantic_core import PydanticUndefined
 
@@ -7,6 +9,7 @@ from docqa.config import Settings
 
 # Longer values are described by their length: a variable may hold a whole file.
 SHOWN_CHARS = 60
+_FIELD_NAMES = re.compile(rf"\b({'|'.join(Settings.model_fields)})\b")
 
 
 def variable(field: str) -> str:
@@ -21,8 +24,9 @@ def describe(error: ValidationError) -> list[str]:
         field = problem["loc"][0] if problem["loc"] else None
         info = Settings.model_fields.get(str(field))
         if info is None:
-            # A check across several settings (chunk_words and chunk_max_words, ...).
-            lines.append(f"settings: {message}")
+            # A check across several settings: its message names them as fields.
+            named = _FIELD_NAMES.sub(lambda found: variable(found[1]), message)
+            lines.append(f"settings: {named}")
             continue
         name = variable(str(field))
         secret = SecretStr in {info.annotation, *getattr(info.annotation, "__args__", ())}

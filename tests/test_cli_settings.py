@@ -55,6 +55,14 @@ def test_each_bad_setting_gets_its_own_line(tmp_path: Path) -> None:
     assert "greater than 0" in by_variable["DOCQA_HEADER_TIMEOUT_SECONDS"]
 
 
+def test_a_rule_across_settings_names_their_variables(tmp_path: Path) -> None:
+    result = docqa(tmp_path, "serve", DOCQA_CHUNK_WORDS="500")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: settings: DOCQA_CHUNK_MAX_WORDS (110) must be at least DOCQA_CHUNK_WORDS (500)\n"
+    )
+
+
 def test_lists_are_read_comma_separated_as_users_type_them(tmp_path: Path) -> None:
     # Valid settings: the command goes on to its own error, the missing index.
     result = docqa(

@@ -6,11 +6,12 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import SMALL_CORPUS, ingest, make_settings, write_corpus
+from conftest import SMALL_CORPUS, ingest, make_settings, run_cli, write_corpus
 from pydantic import SecretStr
 
 from docqa.config import Settings
@@ -263,6 +264,44 @@ def test_a_wrong_key_is_a_401_not_a_slow_run(start: Callable[..., str]) -> None:
         # Another scheme (a proxy's Basic auth) is not a key and is limited as usual.
         response = http.get("/documents", headers={"Authorization": "Basic dXNlcjpwYXNz"})
         assert response.status_code == 200
+
+
+def refused_asks(http: httpx.Client) -> float:
+    """How many POST /ask the service has answered 429, from its /metrics."""
+    metrics = http.get("/metrics").text
+    series = 'docqa_requests_total{method="POST",route="/ask",status="429"} '
+    rows = [row for row in metrics.splitlines() if row.startswith(series)]
+    return sum(float(row.removeprefix(series)) for row in rows)
+
+
+def test_docqa_eval_over_http_sends_its_key(
+    start: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = {
+        "question": QUESTION,
+        "lang": "es",
+        "answers": ["gratuita"],
+        "doc_id": "salud.txt",
+        "cross_lingual": False,
+        "kind": "name",
+    }
+    rows = [{"id": f"q-{n}", **question} for n in range(5)]
+    question_set = tmp_path / "set.jsonl"
+    question_set.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
+    url = start(rate_limit_per_minute=60, rate_limit_burst=1, api_keys=[BATCH_KEY])
+    command = ("eval", "--set", str(question_set), "--target", url, "--gate", "none")
+    with httpx.Client(base_url=url, timeout=60) as http:
+        monkeypatch.setenv("DOCQA_EVAL_API_KEY", BATCH_KEY)
+        keyed = run_cli(*command)
+        assert keyed.returncode == 0, keyed.stderr
+        assert refused_asks(http) == 0
+        monkeypatch.delenv("DOCQA_EVAL_API_KEY")
+        unkeyed = run_cli(*command)
+        # Refused, waited out, and answered in the end.
+        assert unkeyed.returncode == 0, unkeyed.stderr
+        assert refused_asks(http) >= 3
+    assert "5 questions" in keyed.stdout and "5 questions" in unkeyed.stdout
+    assert "DOCQA_EVAL_API_KEY" in unkeyed.stderr and "DOCQA_EVAL_API_KEY" not in keyed.stderr
 
 
 # --- echoes of what a client sent ----------------------------------------------------------
