@@ -99,7 +99,7 @@ def setup_models(
     from docqa.embed.e5_convert import ModelSetupError, ensure_model
 
     try:
-        folder = ensure_model(model_dir or get_settings().model_dir)
+        folder = ensure_model(model_dir or _settings().model_dir)
     except ModelSetupError as error:
         _fail(str(error))
     typer.echo(f"e5 model ready in {folder}")
