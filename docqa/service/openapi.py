@@ -16,6 +16,7 @@ def publish_limits(app: FastAPI, settings: Settings) -> None:
     def openapi() -> dict:
         if app.openapi_schema is None:
             _bound(build(), settings)
+        assert app.openapi_schema is not None  # build() keeps what it made there
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
