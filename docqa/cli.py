@@ -16,6 +16,7 @@ from pydantic_settings import SettingsError
 
 from docqa.config import Settings, get_settings
 from docqa.eval.gate import GateMode
+from docqa.index.results import Figure, SearchResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -105,14 +106,24 @@ def setup_models(
     typer.echo(f"e5 model ready in {folder}")
 
 
-def _print_result(result) -> None:
+def _figure(figure: Figure) -> str:
+    date = f" ({figure.date.text})" if figure.date else ""
+    return f"{figure.value.text}{date} [{figure.citation.source}, chars {figure.value.start}]"
+
+
+def _print_result(result: SearchResult) -> None:
     if result.answer is None:
         typer.secho("No answer found in the corpus.", bold=True)
     else:
         c = result.answer.citation
         page = f", p. {c.page}" if c.page else ""
+        value = result.answer.value
+        if value is not None:
+            typer.secho(f"{value.text}  ({value.type}, chars {value.start}-{value.end})", bold=True)
         typer.secho(f"Answer: {result.answer.text}", bold=True)
         typer.echo(f"  — {c.title} [{c.source}{page}, chars {c.start}-{c.end}]")
+    if result.figures:
+        typer.echo("Sources differ: " + " · ".join(_figure(f) for f in result.figures))
     for rank, passage in enumerate(result.passages, 1):
         c = passage.citation
         page = f", p. {c.page}" if c.page else ""

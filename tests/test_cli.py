@@ -17,7 +17,9 @@ def test_ask_json_is_the_ask_body_of_the_contract(corpus_index):
     )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    assert set(body) == {"question", "language", "answer", "passages", "index_version", "took_ms"}
+    assert set(body) == {
+        *("question", "language", "answer", "passages", "index_version", "took_ms", "figures")
+    }
     assert len(body["passages"]) == 3
     citation = body["passages"][0]["citation"]
     assert set(citation) == {"doc_id", "title", "source", "page", "start", "end"}

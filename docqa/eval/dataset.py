@@ -26,6 +26,12 @@ class Question(BaseModel):
     doc_id: str | None = None
     cross_lingual: bool = False
     kind: Literal["fact", "number", "name", "unanswerable"] = "fact"
+    # The typed value itself (a figure, date or name as the corpus writes it), for value
+    # accuracy: the answer's `value.text` must hold one of them (numbers compare as numbers).
+    values: list[str] = Field(default_factory=list)
+    # Questions whose sources disagree: every distinct figure the corpus gives for it, for
+    # figure recall (the share of them that the answer's `figures` lists).
+    figures: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _answers_match_kind(self) -> "Question":
@@ -36,8 +42,12 @@ class Question(BaseModel):
                 'an answerable question needs at least one answer string (or kind "unanswerable")'
             )
         # An empty string is contained in every passage: every question would be a hit.
-        if any(not answer.strip() for answer in self.answers):
-            raise ValueError("answer strings must not be empty")
+        if any(not answer.strip() for answer in [*self.answers, *self.values, *self.figures]):
+            raise ValueError("answer, value and figure strings must not be empty")
+        if not self.answers and (self.values or self.figures):
+            raise ValueError("an unanswerable question has no values or figures")
+        if len(self.figures) == 1:
+            raise ValueError("figures lists what sources that disagree give: two or more figures")
         return self
 
     @property

@@ -24,6 +24,9 @@ THRESHOLDS = {
     ("cross_lingual", "hit@3"): 0.90,
     ("overall", "hit@1"): 0.80,
     ("overall", "abstention_recall"): 0.80,
+    ("overall", "answer_accuracy"): 0.75,
+    ("overall", "value_accuracy"): 0.65,
+    ("overall", "figure_recall"): 0.80,
 }
 # Compared with the baseline; latency is left out, it depends on the machine and its load.
 HEADLINE = (
@@ -32,6 +35,8 @@ HEADLINE = (
     ("overall", "mrr@10"),
     ("overall", "ndcg@10"),
     ("overall", "answer_accuracy"),
+    ("overall", "value_accuracy"),
+    ("overall", "figure_recall"),
     ("overall", "citation_validity"),
     ("overall", "abstention_recall"),
     ("overall", "abstention_precision"),

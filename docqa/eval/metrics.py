@@ -3,7 +3,10 @@
 import math
 import statistics
 from collections.abc import Iterable
+from functools import partial
 
+from docqa.answer.quantities import parse_number, same_number
+from docqa.answer.question import TYPED
 from docqa.text.normalize import fold
 
 HIT_KS = (1, 3, 5)
@@ -18,6 +21,31 @@ def contains_answer(text: str, answers: Iterable[str]) -> bool:
     """Whether `text` holds one of `answers`, compared case- and accent-insensitively."""
     folded = fold(text)
     return any(fold(answer) in folded for answer in answers)
+
+
+def same_value(found: str, gold: str) -> bool:
+    """Whether a returned value is a gold one: it holds the gold text (folded), or both are the
+    same number however written ("11 mil 935" and "11,935", "53.2 millones" and "53.2 million").
+    """
+    if fold(gold) in fold(found):
+        return True
+    a, b = parse_number(found, "es"), parse_number(gold, "es")
+    return a is not None and b is not None and same_number(a, b)
+
+
+def value_correct(value: dict | None, gold: list[str]) -> bool | None:
+    """Whether the answer's value is one of the gold values; None when there are none."""
+    if not gold:
+        return None
+    return bool(value) and any(same_value(value["text"], g) for g in gold)
+
+
+def figure_recall(figures: list[dict], gold: list[str]) -> float | None:
+    """The share of the corpus's distinct figures (gold) that the returned figures list."""
+    if not gold:
+        return None
+    listed = [f["value"]["text"] for f in figures]
+    return sum(any(same_value(f, g) for f in listed) for g in gold) / len(gold)
 
 
 def relevant_ranks(passages: list[str], answers: list[str]) -> list[int]:
@@ -61,6 +89,11 @@ def _retrieval(answerable: list[dict]) -> dict:
     out[f"mrr@{DEPTH}"] = round(sum(reciprocal) / len(answerable), 3)
     out[f"ndcg@{DEPTH}"] = round(sum(ndcg(r["ranks"]) for r in answerable) / len(answerable), 3)
     out["answer_accuracy"] = _share(r["answer_correct"] for r in answerable)
+    out["value_accuracy"] = _share(
+        r["value_correct"] for r in answerable if r.get("value_correct") is not None
+    )
+    recalls = [r["figure_recall"] for r in answerable if r.get("figure_recall") is not None]
+    out["figure_recall"] = round(sum(recalls) / len(recalls), 3) if recalls else None
     out["false_abstention"] = _share(r["abstained"] for r in answerable)
     return out
 
@@ -90,13 +123,23 @@ def summarize(rows: list[dict]) -> dict:
     return {key: value for key, value in out.items() if value is not None}
 
 
-# Slices of a report: every row, each question language, and answerable mono- vs cross-lingual.
+# The answer types a report has a slice for: typed values first.
+ANSWER_TYPES = (*sorted(TYPED), "definition", "none")
+
+
+def _asks_for(kind: str, row: dict) -> bool:
+    return row.get("type") == kind
+
+
+# Slices of a report: every row, each question language, answerable mono- vs cross-lingual,
+# and the answer type the question asks for (docqa.answer.question; rows without one: "none").
 SLICES = {
     "overall": lambda r: True,
     "es": lambda r: r["lang"] == "es",
     "en": lambda r: r["lang"] == "en",
     "monolingual": lambda r: r["answerable"] and not r["cross_lingual"],
     "cross_lingual": lambda r: r["cross_lingual"],
+    **{f"type:{kind}": partial(_asks_for, kind) for kind in ANSWER_TYPES},
 }
 
 
@@ -107,6 +150,7 @@ SLICE_LABELS = {
     "en": "English questions",
     "monolingual": "monolingual",
     "cross_lingual": "cross-lingual",
+    **{f"type:{kind}": f"asks for: {kind}" for kind in ANSWER_TYPES},
 }
 
 

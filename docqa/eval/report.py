@@ -15,6 +15,8 @@ METRIC_COLUMNS = (
     ("MRR@10", "mrr@10"),
     ("nDCG@10", "ndcg@10"),
     ("answer acc.", "answer_accuracy"),
+    ("value acc.", "value_accuracy"),
+    ("figure recall", "figure_recall"),
     ("citations", "citation_validity"),
     ("abst. recall", "abstention_recall"),
     ("abst. precision", "abstention_precision"),
@@ -29,6 +31,8 @@ COMPARE_COLUMNS = (
     ("MRR@10", "overall", "mrr@10"),
     ("nDCG@10", "overall", "ndcg@10"),
     ("answer acc.", "overall", "answer_accuracy"),
+    ("value acc.", "overall", "value_accuracy"),
+    ("figure recall", "overall", "figure_recall"),
     ("abst. recall", "overall", "abstention_recall"),
     ("hit@3 es", "es", "hit@3"),
     ("hit@3 en", "en", "hit@3"),
@@ -40,6 +44,10 @@ DEFINITIONS = f"""\
 - MRR@10: mean of 1/rank of the first such passage. nDCG@10: binary relevance (a passage is
   relevant when it contains an acceptable answer), ideal = the returned relevant passages first.
 - answer acc.: the answer sentence contains an acceptable answer.
+- value acc.: over questions with gold values, the answer's value holds one (numbers compare as
+  numbers). figure recall: over questions whose sources disagree, the share of the corpus's
+  distinct figures that the answer's figures list.
+- asks for: X: the questions whose expected answer type (docqa.answer.question) is X.
 - citations: share of cited spans (passages and answers) whose offsets give back their text.
 - abst. recall: unanswerable questions answered with null; abst. precision: null answers that
   were to unanswerable questions.

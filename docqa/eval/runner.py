@@ -5,8 +5,16 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from docqa.answer.question import analyze
 from docqa.eval.dataset import Question, fingerprint
-from docqa.eval.metrics import FAILURE_DEPTH, by_slice, contains_answer, relevant_ranks
+from docqa.eval.metrics import (
+    FAILURE_DEPTH,
+    by_slice,
+    contains_answer,
+    figure_recall,
+    relevant_ranks,
+    value_correct,
+)
 from docqa.eval.targets import Target, TargetError
 
 # Passages listed for each failure.
@@ -16,8 +24,14 @@ Progress = Callable[[Iterable[Question]], Iterable[Question]]
 
 
 def _spans(body: dict) -> list[dict]:
-    """Every cited span of an /ask body: the passages and the answer sentence."""
-    return [*body["passages"], *([body["answer"]] if body["answer"] else [])]
+    """Every cited span of an /ask body: passages, answer sentence, its value, and figures."""
+    answer = body["answer"]
+    spans = [*body["passages"], *([answer] if answer else []), *body.get("figures", [])]
+    # A value carries its offsets itself, inside the answer's or the figure's document.
+    for holder in [answer, *body.get("figures", [])]:
+        if holder and holder.get("value"):
+            spans.append({**holder["value"], "citation": {**holder["citation"], **holder["value"]}})
+    return spans
 
 
 def _citations_valid(target: Target, body: dict) -> int:
@@ -38,16 +52,21 @@ def _score(target: Target, question: Question, k: int) -> tuple[dict, dict]:
         raise TargetError(f"question {question.id}: {error}") from None
     latency_ms = (time.perf_counter() - started) * 1000
     answer = body["answer"]["text"] if body["answer"] else None
+    value = body["answer"].get("value") if body["answer"] else None
     row = {
         "id": question.id,
         "lang": question.lang,
         "detected_lang": body["language"],
         "cross_lingual": question.cross_lingual,
         "kind": question.kind,
+        "type": analyze(question.question, question.lang).type,
         "answerable": question.answerable,
         "ranks": relevant_ranks([p["text"] for p in body["passages"]], question.answers),
         "abstained": answer is None,
         "answer_correct": bool(answer and contains_answer(answer, question.answers)),
+        "value": value["text"] if value else None,
+        "value_correct": value_correct(value, question.values),
+        "figure_recall": figure_recall(body.get("figures", []), question.figures),
         "index_version": str(body.get("index_version") or target.version),
         "citations": len(_spans(body)),
         "citations_valid": _citations_valid(target, body),

@@ -133,19 +133,40 @@ class Lexicon:
                 )
         return cls(words, indexes, frequency["chunk_counts"], frequency["chunks"])
 
+    def _nearest(self, vector: np.ndarray, target: str) -> str | None:
+        rows, scores = self.indexes[target].search(vector, 1)
+        if len(rows) and scores[0] >= MIN_SIMILARITY:
+            return self.words[target][int(rows[0])]
+        return None
+
     def translate(self, words: list[str], word_vectors: np.ndarray, target: str) -> str:
         """Question words (and their embeddings) rendered in `target`'s corpus vocabulary."""
         if not words or not len(self.words.get(target, ())):
             return ""
         # Names and shared terms ("imss", "nayarit") already match as they are.
         kept = [w for w in words if fold(w) in self.folded[target]]
-        rest = [i for i, w in enumerate(words) if fold(w) not in self.folded[target]]
-        translated = []
-        for i in rest:
-            rows, scores = self.indexes[target].search(word_vectors[i], 1)
-            if len(rows) and scores[0] >= MIN_SIMILARITY:
-                translated.append(self.words[target][int(rows[0])])
-        return " ".join(kept + translated)
+        translated = [
+            self._nearest(word_vectors[i], target)
+            for i, w in enumerate(words)
+            if fold(w) not in self.folded[target]
+        ]
+        return " ".join(kept + [w for w in translated if w])
+
+    def render(self, words: list[str], word_vectors: np.ndarray, target: str) -> list[str | None]:
+        """Each word as `target`'s corpus writes it: itself if used there, else its nearest
+        neighbour when close enough, else None."""
+        if not len(self.words.get(target, ())):
+            return [None] * len(words)
+        return [
+            w if fold(w) in self.folded[target] else self._nearest(word_vectors[i], target)
+            for i, w in enumerate(words)
+        ]
+
+    def is_common(self, word: str) -> bool:
+        """Whether `word` is one of the corpus's own topic words, in too many chunks to tell
+        one passage from another."""
+        common = max(COMMON_SHARE * self.chunks, MIN_COMMON_CHUNKS)
+        return self.chunk_counts.get(fold(word), 0) > common
 
     def coverage(
         self, words: list[str], word_vectors: np.ndarray, passage_words: list[str]
@@ -155,8 +176,7 @@ class Lexicon:
         Near-topic questions the corpus cannot answer ("how many beds…") retrieve passages as
         similar as answerable ones do, but some word they ask about has no counterpart there.
         """
-        common = max(COMMON_SHARE * self.chunks, MIN_COMMON_CHUNKS)
-        specific = [i for i, w in enumerate(words) if self.chunk_counts.get(fold(w), 0) <= common]
+        specific = [i for i, w in enumerate(words) if not self.is_common(w)]
         if not specific:
             return 1.0
         rows: dict[str, list[int]] = {}

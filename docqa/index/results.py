@@ -1,6 +1,6 @@
-"""What a search returns: passages and an answer sentence, each with an exact citation."""
+"""What a search returns: passages, an answer sentence and its value, figures; all cited exactly."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,43 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class ValueSpan:
+    """The figure, date or name inside an answer sentence that the question asks for."""
+
+    text: str
+    # quantity, percentage, date, person or place (docqa.answer.question).
+    type: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Answer:
     text: str
+    citation: Citation
+    value: ValueSpan | None = None
+
+
+@dataclass(frozen=True)
+class FigureDate:
+    """The date a figure refers to, as its sentence writes it, and as ISO 8601 ("2024-07")."""
+
+    text: str
+    iso: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One of the distinct values that the sources give for what a question asks about."""
+
+    # The sentence that gives it, cited.
+    text: str
+    value: ValueSpan
+    # The value as a number ("11 mil 935" is 11935.0), to compare and order figures.
+    number: float
+    date: FigureDate | None
     citation: Citation
 
 
@@ -38,6 +73,8 @@ class SearchResult:
     passages: list[Passage]
     index_version: str
     took_ms: float
+    # Distinct values of different sources for the same thing; empty when they agree.
+    figures: list[Figure] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

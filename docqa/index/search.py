@@ -1,5 +1,6 @@
 """Hybrid search over one loaded build: fused dense + BM25 ranking, dedup, answer sentence."""
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,14 +10,28 @@ from typing import NamedTuple
 
 import numpy as np
 
+from docqa.answer.figures import FoundFigure, disagreeing_figures
+from docqa.answer.focus import Focus, terms
+from docqa.answer.question import analyze
+from docqa.answer.selection import AnswerSelector, AnswerWeights, Candidate, Choice, Terms
+from docqa.answer.values import Value
 from docqa.blas import blas_threads
 from docqa.config import Settings
 from docqa.embed.base import Embedder
 from docqa.embed.registry import get_embedder
 from docqa.index import store
 from docqa.index.lexicon import content_words, lexicon_embedder
-from docqa.index.results import Answer, Citation, Passage, SearchResult
+from docqa.index.results import (
+    Answer,
+    Citation,
+    Figure,
+    FigureDate,
+    Passage,
+    SearchResult,
+    ValueSpan,
+)
 from docqa.text.language import detect_language
+from docqa.text.normalize import fold
 
 
 @dataclass(frozen=True)
@@ -41,8 +56,15 @@ class RankingParams:
     # the top passage's coverage of the question's specific words (Lexicon.coverage) is.
     min_confidence: float = 0.50
     min_coverage: float = 0.60
+    # The answer sentence is chosen among the statements of this many of the shown passages.
+    answer_passages: int = 5
+    answer_weights: AnswerWeights = field(default_factory=AnswerWeights)
+    # Figures that disagree are gathered from the statements of this many best passages.
+    figure_passages: int = 20
 
 
+# Numbers a question names ("between 2009 and 2012") are words a sentence may share with it.
+_NUMBER = re.compile(r"\d+")
 # An answer sentence shorter than this is a heading or a fragment, not a statement.
 MIN_ANSWER_WORDS = 5
 
@@ -60,6 +82,14 @@ class _Query:
     translated: str
     # Per embedder: the vectors of the question and of its rendering.
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class _Shown(NamedTuple):
+    """A passage to show: its chunk row and the sentences of it not already shown above."""
+
+    row: int
+    first: int
+    stop: int
 
 
 class _Hits(NamedTuple):
@@ -124,9 +154,15 @@ class Searcher:
     def _text(self, doc_index: int, start: int, end: int) -> str:
         return self.data.documents[doc_index].text[start:end]
 
-    def _passage(self, row: int, score: float) -> Passage:
-        span = self.data.chunks[row][: store.CHUNK_END + 1]
-        return Passage(self._text(*span), round(float(score), 4), self._citation(*span))
+    def _passage(self, shown: _Shown, score: float) -> Passage:
+        doc, start, end, first, stop = self.data.chunks[shown.row][: store.CHUNK_STOP + 1]
+        # A window that overlaps one shown above starts (or ends) where the overlap does.
+        if shown.first != first:
+            start = self.data.sentences[shown.first][1]
+        if shown.stop != stop:
+            end = self.data.sentences[shown.stop - 1][2]
+        text = self._text(doc, start, end)
+        return Passage(text, round(float(score), 4), self._citation(doc, start, end))
 
     def _query(self, question: str) -> _Query:
         lexicon = self.data.lexicon
@@ -259,9 +295,13 @@ class Searcher:
             )
             total[row] = score + p.sentence_weight * best
         ranked = sorted(total, key=total.__getitem__, reverse=True)
-        chosen = self._distinct(ranked, k)
-        passages = [self._passage(row, total[row]) for row in chosen]
-        answer = self._answer(chosen, sentence_scores, query)
+        shown = self._distinct(ranked, k)
+        passages = [self._passage(passage, total[passage.row]) for passage in shown]
+        answer, figures = None, []
+        if self._answerable(shown, sentence_scores, query):
+            terms = self._terms(query)
+            answer = self._answer(shown, sentence_scores, terms)
+            figures = self._figures(ranked, sentence_scores, terms)
         return SearchResult(
             question=query.text,
             language=query.lang,
@@ -269,49 +309,133 @@ class Searcher:
             passages=passages,
             index_version=self.version,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+            figures=figures,
         )
 
-    def _distinct(self, ranked: list[int], k: int) -> list[int]:
-        """The best k rows, skipping any that repeats (near-)verbatim a row already taken."""
+    def _distinct(self, ranked: list[int], k: int) -> list[_Shown]:
+        """The best k passages, skipping any that repeats (near-)verbatim one already taken.
+
+        Overlapping windows of one document share sentences: a later one shows only the
+        sentences not shown above, and is skipped when none are left (or only a broken run).
+        """
         dense = self.data.dense[self.embedders[0].name]
-        chosen: list[int] = []
+        chosen: list[_Shown] = []
         taken: list[np.ndarray] = []
+        shown: set[int] = set()
         for row in ranked:
             if len(chosen) == k:
                 break
             vector = dense.vectors(np.array([row]))[0]
             if taken and float((np.stack(taken) @ vector).max()) >= self.params.duplicate_cosine:
                 continue
-            chosen.append(row)
+            first, stop = self.data.chunks[row][[store.CHUNK_FIRST, store.CHUNK_STOP]].tolist()
+            fresh = [s for s in range(first, stop) if s not in shown]
+            if not fresh or len(fresh) != fresh[-1] - fresh[0] + 1:
+                continue
+            chosen.append(_Shown(row, fresh[0], fresh[-1] + 1))
             taken.append(vector)
+            shown.update(fresh)
         return chosen
 
-    def _answer(
-        self,
-        chosen: list[int],
-        sentence_scores: dict[int, float],
-        query: _Query,
-    ) -> Answer | None:
-        """The best-scored statement inside the top passage, unless the evidence is too weak."""
-        if not chosen:
-            return None
-        first, stop = self.data.chunks[chosen[0]][[store.CHUNK_FIRST, store.CHUNK_STOP]]
+    def _answerable(
+        self, shown: list[_Shown], sentence_scores: dict[int, float], query: _Query
+    ) -> bool:
+        """Whether the evidence is strong enough to answer: the best statement of the top
+        passage is close to the question, and that passage covers the question's words."""
+        if not shown:
+            return False
+        first, stop = self.data.chunks[shown[0].row][[store.CHUNK_FIRST, store.CHUNK_STOP]]
         eligible = [s for s in range(first, stop) if s in sentence_scores]
         if not eligible:
-            return None
+            return False
         sentence = max(eligible, key=sentence_scores.__getitem__)
         if self.confidence(sentence, query.vectors) < self.params.min_confidence:
-            return None
-        top = chosen[0]
-        lang = store.LANGS[self.data.chunks[top][store.CHUNK_LANG]]
+            return False
+        top = self.data.chunks[shown[0].row]
         passage_words = content_words(
-            self._text(*self.data.chunks[top][: store.CHUNK_END + 1]), lang
+            self._text(*top[: store.CHUNK_END + 1]), store.LANGS[top[store.CHUNK_LANG]]
         )
         coverage = self.data.lexicon.coverage(query.words, query.word_vectors, passage_words)
-        if coverage < self.params.min_coverage:
+        return coverage >= self.params.min_coverage
+
+    def _terms(self, query: _Query) -> Terms:
+        """What the question asks for, its words and focus also in the other language's."""
+        analysis = analyze(query.text, query.lang)
+        lexicon = self.data.lexicon
+        rendered = lexicon.render(query.words, query.word_vectors, _other_language(query.lang))
+        focus = [
+            word
+            for original, rendering in zip(query.words, rendered, strict=True)
+            if fold(original) in analysis.focus
+            for word in (original, rendering)
+            if word
+        ]
+        # "imss" counts nothing in this corpus: a common word is kept only when it is all.
+        specific = [w for w in focus if not lexicon.is_common(w)]
+        numbers = _NUMBER.findall(query.text)
+        return Terms(
+            analysis=analysis,
+            focus=Focus(specific or focus),
+            words=terms([*query.words, *numbers], [*rendered, *numbers]),
+            folded=fold(query.text),
+        )
+
+    def _candidates(
+        self, spans: list[tuple[int, int]], sentence_scores: dict[int, float]
+    ) -> list[Candidate]:
+        """The scored statements of these sentence ranges, best passage first."""
+        out = []
+        for rank, (first, stop) in enumerate(spans):
+            for sentence in range(first, stop):
+                if sentence in sentence_scores:
+                    span = self.data.sentences[sentence]
+                    lang = self.data.documents[span[0]].lang
+                    text = self._text(*span)
+                    out.append(Candidate(sentence, text, lang, rank, sentence_scores[sentence]))
+        return out
+
+    def _value(self, sentence: int, value: Value | None) -> ValueSpan | None:
+        if value is None:
             return None
+        start = int(self.data.sentences[sentence][1]) + value.start
+        return ValueSpan(value.text, value.type, start, start + len(value.text))
+
+    def _answer(
+        self, shown: list[_Shown], sentence_scores: dict[int, float], terms: Terms
+    ) -> Answer | None:
+        """The best statement among the first passages shown (AnswerSelector)."""
+        spans = [(p.first, p.stop) for p in shown[: self.params.answer_passages]]
+        selector = AnswerSelector(terms, self.params.answer_weights)
+        choice: Choice | None = selector.choose(self._candidates(spans, sentence_scores))
+        if choice is None:
+            return None
+        sentence = choice.candidate.sentence
         span = self.data.sentences[sentence]
-        return Answer(self._text(*span), self._citation(*span))
+        value = self._value(sentence, choice.value)
+        return Answer(self._text(*span), self._citation(*span), value)
+
+    def _figures(
+        self, ranked: list[int], sentence_scores: dict[int, float], terms: Terms
+    ) -> list[Figure]:
+        """The distinct figures the best passages give for the question's focus, if several."""
+        spans = [
+            tuple(self.data.chunks[row][[store.CHUNK_FIRST, store.CHUNK_STOP]].tolist())
+            for row in ranked[: self.params.figure_passages]
+        ]
+        found = disagreeing_figures(self._candidates(spans, sentence_scores), terms)
+        return [self._figure(f) for f in found]
+
+    def _figure(self, found: FoundFigure) -> Figure:
+        sentence = found.candidate.sentence
+        span = self.data.sentences[sentence]
+        offset = int(span[1])
+        value = self._value(sentence, found.value)
+        date = found.date and FigureDate(
+            found.date.text, found.date.iso, offset + found.date.start, offset + found.date.end
+        )
+        return Figure(
+            self._text(*span), value, float(found.value.number), date, self._citation(*span)
+        )
 
     def _statements(self, sentences: np.ndarray) -> np.ndarray:
         """The rows of `sentences` that are statements, not questions or headings.

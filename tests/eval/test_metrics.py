@@ -106,3 +106,18 @@ def test_slices_by_language_and_mono_versus_cross_lingual() -> None:
     assert slices["monolingual"]["questions"] == 1
     assert slices["cross_lingual"]["hit@3"] == 0.0
     assert "cross_lingual" not in by_slice(rows[:1])
+
+
+def test_values_compare_as_text_or_as_numbers() -> None:
+    from docqa.eval.metrics import figure_recall, same_value, value_correct
+
+    assert same_value("53.2 millones", "53.2 millones")
+    assert same_value("11 mil 935", "11,935")
+    assert same_value("Zoé Robledo", "Zoe Robledo")
+    assert not same_value("669", "660")
+    assert value_correct({"text": "669"}, ["660", "669"]) is True
+    assert value_correct(None, ["669"]) is False
+    assert value_correct({"text": "669"}, []) is None
+    listed = [{"value": {"text": t}} for t in ("576", "669", "11 mil 935")]
+    assert figure_recall(listed, ["576", "669", "692", "11,935"]) == 0.75
+    assert figure_recall(listed, []) is None

@@ -61,6 +61,15 @@ def test_utf8_text_with_crlf(tmp_path: Path) -> None:
     assert doc.pages == ()
 
 
+def test_a_long_first_line_titles_the_document_cut_at_a_word(tmp_path: Path) -> None:
+    first = "El IMSS-Bienestar se ha consolidado como una herramienta fundamental " * 6
+    doc = load_file(write(tmp_path, "largo.txt", first + "\nSegunda línea."))
+    assert doc.title.endswith("…") and len(doc.title) <= 200
+    words = doc.title.removesuffix("…").split()
+    # Every word of the title is a whole word of the line.
+    assert words == first.split()[: len(words)]
+
+
 def test_cp1252_text(tmp_path: Path) -> None:
     content = "Año nuevo: atención médica para niños — “gratis”.\nSeñora Muñoz."
     doc = load_file(write(tmp_path, "legacy.txt", content, encoding="cp1252"))

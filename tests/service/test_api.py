@@ -21,7 +21,15 @@ from service.servers import Servers, free_port
 SPANISH = "¿Cuántos hospitales tiene el IMSS-Bienestar?"
 ENGLISH_BRANCH_19 = "Where does the money for IMSS-Bienestar come from in the federal budget?"
 BRANCH_19_SOURCE = "004_d2aca7a4c659a733.txt"
-ASK_KEYS = {"question", "language", "answer", "passages", "index_version", "took_ms"}
+ASK_KEYS = {
+    "question",
+    "language",
+    "answer",
+    "passages",
+    "index_version",
+    "took_ms",
+    "figures",
+}
 SERVE = [sys.executable, "-m", "docqa.cli", "serve"]
 CITATION_KEYS = {"doc_id", "title", "source", "page", "start", "end"}
 

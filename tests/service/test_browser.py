@@ -327,7 +327,9 @@ def test_search_page_in_the_browsers_language(
     expect(results).to_have_count(len(expected["passages"]))
     expect(page.get_by_role("status")).to_contain_text(found)
     first = results.first
-    expect(first.locator("mark")).to_have_text(expected["answer"]["text"])
+    # The answer sentence is marked once, in whichever passage holds it.
+    expect(page.locator("#results mark")).to_have_count(1)
+    expect(page.locator("#results mark")).to_have_text(expected["answer"]["text"])
     top = expected["passages"][0]
     expect(first.locator(".source")).to_have_text(top["citation"]["title"])
     link = first.get_by_role("link", name=button)
@@ -338,6 +340,26 @@ def test_search_page_in_the_browsers_language(
     # The question is in the address, so going back shows the same search again.
     expect(page.get_by_role("searchbox")).to_have_value(question)
     expect(results).to_have_count(len(expected["passages"]))
+
+
+def test_search_page_marks_the_value_and_links_the_figures_that_disagree(
+    site: Site, open_page: Callable[[str], Page]
+) -> None:
+    expected = search(site, SPANISH)
+    value = expected["answer"]["value"]
+    figures = expected["figures"]
+    assert value is not None and len(figures) >= 3
+    page = open_page("es-ES")
+    page.goto(f"{site.api}/?" + urlencode({"q": SPANISH}))
+    expect(page.locator("#results mark .value")).to_have_text(value["text"])
+    line = page.locator(".figures")
+    expect(line).to_contain_text("Las fuentes difieren:")
+    links = line.get_by_role("link")
+    expect(links).to_have_count(len(figures))
+    expect(links).to_have_text([f["value"]["text"] for f in figures])
+    page.screenshot(path=ARTIFACTS / "page-figures.png", full_page=True)
+    links.nth(1).click()
+    check_view(page, figures[1]["citation"], figures[1]["text"])
 
 
 def test_document_view_explains_what_it_cannot_show(

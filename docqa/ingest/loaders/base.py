@@ -145,4 +145,9 @@ def first_line(text: str) -> str:
 
 
 def _clean_title(title: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", title).split())[:MAX_TITLE_CHARS].rstrip()
+    """The title on one line; a long one is cut at a word boundary and ends with "…"."""
+    title = " ".join(unicodedata.normalize("NFC", title).split())
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[: MAX_TITLE_CHARS + 1].rsplit(" ", 1)[0] if " " in title else title
+    return cut[: MAX_TITLE_CHARS - 1].rstrip(" ,;:.") + "…"

@@ -42,6 +42,10 @@
     }
     .passage { white-space: pre-line; }
     mark { background: #ffe58a; color: inherit; padding: 0 0.1em; border-radius: 2px; }
+    .value { background: #f0b400; font-weight: 700; border-radius: 2px; padding: 0 0.1em; }
+    .figures { margin: 0 0 0.3rem; font-size: 0.9em; }
+    .figures[hidden] { display: none; }
+    .figure { color: #0b5cad; }
     .source { margin-top: 0.25rem; color: #57606a; font-size: 0.85em; }
     .hidden {
       position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
@@ -70,11 +74,14 @@
   }
   const statusLine = element("div", "status");
   statusLine.setAttribute("role", "status");
+  // Disagreeing figures: outside the listbox, which holds only options.
+  const figures = element("div", "figures");
+  figures.hidden = true;
   const list = element("ul", "results");
   Object.assign(list, { id: "results", hidden: true });
   list.setAttribute("role", "listbox");
   list.setAttribute("aria-label", t.results);
-  box.append(label, input, statusLine, list);
+  box.append(label, input, statusLine, figures, list);
   root.append(box);
 
   let options = []; // [{ el, url }] in the order shown
@@ -105,6 +112,8 @@
   function reset(message, kind) {
     options = [];
     list.replaceChildren();
+    figures.replaceChildren();
+    figures.hidden = true;
     expand(false);
     show(message, kind);
   }
@@ -132,6 +141,9 @@
     }
     options = body.passages.map((passage, i) => option(passage, body, i));
     list.replaceChildren(...options.map((o) => o.el));
+    const line = DocQA.figuresLine(body.figures, endpoint, body.index_version);
+    figures.replaceChildren(...(line ? [line] : []));
+    figures.hidden = !line;
     show(body.answer ? t.found(body.passages.length, body.took_ms) : t.noAnswer,
          body.answer ? "" : "empty");
     expand(true);

@@ -16,6 +16,8 @@ const DocQA = (() => {
       noAnswer: "Los documentos no responden a esta pregunta. Pasajes más cercanos:",
       noResults: "Sin resultados.",
       found: (n, ms) => `${n} ${n === 1 ? "pasaje" : "pasajes"} · ${Math.round(ms)} ms`,
+      figures: "Las fuentes difieren:",
+      months: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
       page: (n) => `pág. ${n}`,
       open: "Ver en el documento",
       error: "No se pudo consultar el servicio.",
@@ -37,6 +39,8 @@ const DocQA = (() => {
       noAnswer: "The documents do not answer this question. Closest passages:",
       noResults: "No results.",
       found: (n, ms) => `${n} ${n === 1 ? "passage" : "passages"} · ${Math.round(ms)} ms`,
+      figures: "Sources differ:",
+      months: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
       page: (n) => `p. ${n}`,
       open: "Open in document",
       error: "Could not reach the search service.",
@@ -137,15 +141,25 @@ const DocQA = (() => {
     return el;
   }
 
-  // text with [start, end) inside a <mark>; the whole text plain when the span does not fit.
-  function highlighted(text, start, end) {
+  const fits = (start, end, length) =>
+    Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= length;
+
+  // text with [start, end) inside a <mark>, and [valueStart, valueEnd) of that span inside a
+  // <strong class="value"> in it; the whole text plain when the span does not fit.
+  function highlighted(text, start, end, valueStart = -1, valueEnd = -1) {
     const fragment = document.createDocumentFragment();
-    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end &&
-          end <= text.length)) {
+    if (!fits(start, end, text.length)) {
       fragment.append(text);
       return { fragment, mark: null };
     }
-    const mark = element("mark", "", text.slice(start, end));
+    const span = text.slice(start, end);
+    const mark = element("mark");
+    if (fits(valueStart, valueEnd, span.length)) {
+      const value = element("strong", "value", span.slice(valueStart, valueEnd));
+      mark.append(span.slice(0, valueStart), value, span.slice(valueEnd));
+    } else {
+      mark.textContent = span;
+    }
     fragment.append(text.slice(0, start), mark, text.slice(end));
     return { fragment, mark };
   }
@@ -180,7 +194,35 @@ const DocQA = (() => {
     const shown = inside
       ? excerpt(passage.text, a.start - p.start, a.end - p.start, limit)
       : excerpt(passage.text, -1, -1, limit);
-    return highlighted(shown.text, shown.start, shown.end).fragment;
+    // The value's offsets are the document's, like the sentence's.
+    const value = inside && answer.value;
+    const valueStart = value ? value.start - a.start : -1;
+    const valueEnd = value ? value.end - a.start : -1;
+    return highlighted(shown.text, shown.start, shown.end, valueStart, valueEnd).fragment;
+  }
+
+  // "jul 2024", "7 abr", "2023" from a figure date's ISO form ("2024-07-29", "--04-07").
+  function shortDate(iso) {
+    const [year, month, day] = iso.replace(/^-/, "").split("-");
+    const name = month ? t.months[Number(month) - 1] : "";
+    if (year && year !== "-") return name ? `${name} ${year}` : year;
+    return day ? `${Number(day)} ${name}` : name;
+  }
+
+  // "Sources differ: 576 (jul 2024) · 669 · 692 (dic 2023)", each figure a link to the
+  // document view at the sentence that gives it; null when the sources agree.
+  function figuresLine(figures, endpoint, version) {
+    if (!figures || figures.length < 2) return null;
+    const line = element("p", "figures", t.figures + " ");
+    figures.forEach((figure, i) => {
+      if (i) line.append(" · ");
+      const link = element("a", "figure", figure.value.text);
+      link.href = viewUrl(endpoint, figure.citation, version);
+      link.title = figure.text;
+      line.append(link);
+      if (figure.date) line.append(` (${shortDate(figure.date.iso)})`);
+    });
+    return line;
   }
 
   // "Title · p. 3" (the page only where the document has pages).
@@ -191,6 +233,6 @@ const DocQA = (() => {
 
   return {
     lang, t, translate, showStatus, ServiceError, getJSON, search, documentUrl, viewUrl,
-    element, highlighted, passageText, source,
+    element, highlighted, passageText, figuresLine, source,
   };
 })();

@@ -7,6 +7,8 @@
   const input = document.getElementById("q");
   const statusLine = document.getElementById("status");
   const list = document.getElementById("results");
+  // The line of disagreeing figures, between the status and the results.
+  let figures = null;
   const endpoint = new URL(".", location.href).href;
   let pending = null;
 
@@ -26,6 +28,7 @@
     if (pending) pending.abort();
     pending = new AbortController();
     list.replaceChildren();
+    if (figures) figures.remove();
     show(t.searching, "loading");
     list.setAttribute("aria-busy", "true");
     try {
@@ -36,6 +39,8 @@
       }
       show(body.answer ? t.found(body.passages.length, body.took_ms) : t.noAnswer,
            body.answer ? "" : "empty");
+      figures = DocQA.figuresLine(body.figures, endpoint, body.index_version);
+      if (figures) statusLine.after(figures);
       list.append(...body.passages.map((p) => result(p, body.answer, body.index_version)));
     } catch (error) {
       if (error.name !== "AbortError") show(error.message, "error");

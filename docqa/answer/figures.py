@@ -1,0 +1,51 @@
+"""Figures that different sentences give for the same thing, when they disagree.
+
+>>> [f.value.text for f in disagreeing_figures(candidates, terms)]   # doctest: +SKIP
+['576', '669', '692', '707']
+"""
+
+from dataclasses import dataclass
+
+from docqa.answer.dates import DateSpan, find_dates
+from docqa.answer.quantities import same_number
+from docqa.answer.question import PERCENTAGE, QUANTITY
+from docqa.answer.selection import Candidate, Terms, answer_values
+from docqa.answer.values import Value
+
+
+@dataclass(frozen=True)
+class FoundFigure:
+    """One distinct figure: the sentence that gives it, the value, and the date it refers to."""
+
+    candidate: Candidate
+    value: Value
+    date: DateSpan | None
+
+
+def _nearest_date(candidate: Candidate, value: Value) -> DateSpan | None:
+    dates = find_dates(candidate.text)
+    return min(dates, key=lambda d: abs(d.start - value.start), default=None)
+
+
+def disagreeing_figures(candidates: list[Candidate], terms: Terms) -> list[FoundFigure]:
+    """Every distinct figure stated next to the question's focus, when there are two or more.
+
+    `candidates` come best first: a figure given twice is cited where it ranks best. Ordered by
+    the date each refers to when all are dated, else by value.
+    """
+    if terms.analysis.type not in (QUANTITY, PERCENTAGE) or not terms.focus:
+        return []
+    found: list[FoundFigure] = []
+    # A sentence that says a breakdown is not given may still state the total: it counts here.
+    for candidate in candidates:
+        values = answer_values(candidate, terms)
+        attached = terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
+        for value, counts in zip(values, attached, strict=True):
+            known = any(same_number(f.value.number, value.number) for f in found)
+            if counts and not known:
+                found.append(FoundFigure(candidate, value, _nearest_date(candidate, value)))
+    if len(found) < 2:
+        return []
+    if all(f.date and f.date.key[0] for f in found):
+        return sorted(found, key=lambda f: f.date.key)
+    return sorted(found, key=lambda f: f.value.number)

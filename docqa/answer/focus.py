@@ -1,0 +1,133 @@
+"""Where a text names what a question counts, in either language, matched by word stems.
+
+>>> focus = Focus(["hospitales", "hospitals"])
+>>> focus.attached("Opera 669 hospitales y 11 mil 935 centros.", [(6, 9), (23, 33)])
+[True, False]
+"""
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+from docqa.index.lexical import stopwords
+from docqa.text.normalize import fold
+
+_WORD = re.compile(r"[^\W\d_]+")
+_TOKEN = re.compile(r"[^\W_]+")
+# They ask; they are not what a sentence must share with the question.
+_QUESTION_WORDS = frozenset(
+    [
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "which",
+        "when",
+        "where",
+        "how",
+        "many",
+        "much",
+        "did",
+        "does",
+        "quien",
+        "quienes",
+        "que",
+        "cual",
+        "cuales",
+        "cuando",
+        "donde",
+        "cuanto",
+        "cuanta",
+        "cuantos",
+        "cuantas",
+        "como",
+    ]
+)
+# How many words may stand between a value and the word naming what it counts: "53.2 millones
+# de personas", "hospitals reached a total of 707" (focus first, a little further).
+MAX_WORDS_AFTER_VALUE = 3
+MAX_WORDS_BEFORE_VALUE = 4
+_LANGS = {"es": "spanish", "en": "english"}
+# What joins the two ends of a range: "de 80 a 660", "from 80 to 660", "80-660".
+_RANGE = re.compile(r"\s*(?:a|to|y|and|hasta|until|-|–)\s*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=2)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_LANGS[lang])
+
+
+class Focus:
+    """The focus words of a question and their renderings, as stems of both languages."""
+
+    def __init__(self, words: list[str]) -> None:
+        folded = [fold(w) for w in words if w]
+        self.words = tuple(dict.fromkeys(folded))
+        self._stems = {lang: set(_stemmer(lang).stemWords(list(self.words))) for lang in _LANGS}
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    def _matches(self, word: str) -> bool:
+        word = fold(word)
+        return any(_stemmer(lang).stemWord(word) in stems for lang, stems in self._stems.items())
+
+    def attached(self, text: str, spans: list[tuple[int, int]]) -> list[bool]:
+        """For each value span of `text` (in order), whether it counts what the focus names.
+
+        A focus word takes the value just before it ("669 hospitales", "53.2 millones de
+        personas"), else the one just after ("hospitals: 669"); a range takes both ends ("de 80
+        a 660 hospitales"). So in "669 hospitales y 11 mil 935 centros" only 669 counts hospitals.
+        """
+        taken = [False] * len(spans)
+        if not self:
+            return taken
+        for word in _WORD.finditer(text):
+            if not self._matches(word[0]):
+                continue
+            before = [i for i, (_, end) in enumerate(spans) if end <= word.start()]
+            after = [i for i, (start, _) in enumerate(spans) if start >= word.end()]
+            if (
+                before
+                and _words(text[spans[before[-1]][1] : word.start()]) <= MAX_WORDS_AFTER_VALUE
+            ):
+                i = before[-1]
+                taken[i] = True
+                while i > 0 and _RANGE.fullmatch(text[spans[i - 1][1] : spans[i][0]]):
+                    i -= 1
+                    taken[i] = True
+            elif after and _words(text[word.end() : spans[after[0]][0]]) <= MAX_WORDS_BEFORE_VALUE:
+                taken[after[0]] = True
+        return taken
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def stems(text: str) -> frozenset[str]:
+    """The stems of a text's words and numbers ("2009"), by both languages' stemmers; words
+    shorter than three letters, stopwords and question words are left out."""
+    words = [w for w in _TOKEN.findall(fold(text)) if w.isdigit() or _is_term(w)]
+    return frozenset(s for lang in _LANGS for s in _stemmer(lang).stemWords(words))
+
+
+def _is_term(word: str) -> bool:
+    return (
+        len(word) >= 3
+        and not word[0].isdigit()
+        and word not in stopwords("es")
+        and word not in stopwords("en")
+        and word not in _QUESTION_WORDS
+    )
+
+
+def terms(words: list[str], renderings: list[str | None]) -> tuple[frozenset[str], ...]:
+    """Per question word or number, the stems that match it: its own and its rendering's."""
+    out = []
+    for word, rendering in zip(words, renderings, strict=True):
+        found = stems(f"{word} {rendering or ''}")
+        if found:
+            out.append(found)
+    return tuple(out)

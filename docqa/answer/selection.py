@@ -1,0 +1,167 @@
+"""The answer sentence among the best passages' statements, and the value inside it.
+
+Each signal is one small class that scores a candidate sentence; the selector adds them up with
+their weights (RankingParams), so `docqa eval --compare` can switch one off.
+
+>>> selector = AnswerSelector(terms, weights)    # doctest: +SKIP
+>>> best = selector.choose(candidates)           # doctest: +SKIP
+>>> best.value.text                              # doctest: +SKIP
+'669'
+"""
+
+import re
+from dataclasses import dataclass
+
+from docqa.answer.focus import Focus, stems
+from docqa.answer.question import DATE, PERSON, QUANTITY, Analysis
+from docqa.answer.values import Value, find_values
+from docqa.text.normalize import fold
+
+# Sentences that say the value is not given ("no se especifica el desglose", "the figure is not
+# reported"): they match a question about the value well, and never answer it.
+_NOT_GIVEN = re.compile(
+    r"\bno\s+(?:se\s+)?(?:especific|proporcion|detall|precis|desglos|indic|inform|report|"
+    r"menciona|da\s+a\s+conocer|dispon)\w*|\bsin\s+(?:especificar|precisar|datos|desglose)\b|"
+    r"\bcarece\w*\s+de\b|\bausencia\s+de\b|\b(?:is|are|was|were|has|have)\s+not\s+(?:been\s+)?"
+    r"(?:specified|given|provided|available|disclosed|reported|broken\s+down)\b|"
+    r"\b(?:does|do|did)\s+not\s+(?:specify|give|provide|report|break)\b|\bnot\s+specified\b|"
+    r"\bno\s+(?:data|figures?|breakdown)\b|\black\s+of\s+(?:data|a\s+breakdown)\b",
+    re.IGNORECASE,
+)
+# Question types a "not given" sentence can never answer.
+_NEEDS_VALUE = frozenset({QUANTITY, DATE, PERSON})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A statement of one of the best passages, as the selector sees it."""
+
+    # The sentence's row in the build; its text; its language.
+    sentence: int
+    text: str
+    lang: str
+    # The rank of its passage among those shown (0 is the first).
+    rank: int
+    # Its fused similarity to the question (z-scores of the embedders, Searcher).
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a question asks for, as the signals read it."""
+
+    analysis: Analysis
+    # The focus words and their renderings in the other language.
+    focus: Focus
+    # Per question word or number, the stems that match it or its rendering (focus.terms).
+    words: tuple[frozenset[str], ...]
+    # The folded question: values it already names ("los 53.2 millones…") are not the answer.
+    folded: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen sentence and the value inside it (None when the question asks for none)."""
+
+    candidate: Candidate
+    value: Value | None
+    score: float
+
+
+@dataclass(frozen=True)
+class AnswerWeights:
+    """How much each signal counts; judged by `docqa eval` (answer and value accuracy)."""
+
+    similarity: float = 0.5
+    passage_rank: float = 0.5
+    typed_value: float = 1.0
+    focus_value: float = 3.0
+    word_overlap: float = 2.0
+
+
+def answer_values(candidate: Candidate, terms: Terms) -> list[Value]:
+    """The values of the question's type in the sentence that the question does not name."""
+    found = find_values(candidate.text, terms.analysis.type, candidate.lang)
+    return [v for v in found if fold(v.text) not in terms.folded]
+
+
+def says_not_given(text: str) -> bool:
+    return bool(_NOT_GIVEN.search(text))
+
+
+class Similarity:
+    """How close the sentence is to the question (the embedders' fused z-score)."""
+
+    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+        return candidate.similarity
+
+
+class PassageRank:
+    """A prior for the better passages: the first one's sentences win a tie."""
+
+    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+        return -float(candidate.rank)
+
+
+class TypedValue:
+    """The sentence holds a value of the type the question asks for (a figure, a date, a name)."""
+
+    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+        return float(bool(values))
+
+
+class FocusValue:
+    """A value sits next to what the question counts ("669 hospitales" for "cuántos hospitales")."""
+
+    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+        return float(any(terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])))
+
+
+class WordOverlap:
+    """The share of the question's words and numbers that the sentence uses, in either language
+    ("2009" and "2012" for "who was director between 2009 and 2012")."""
+
+    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+        if not terms.words:
+            return 0.0
+        found = stems(candidate.text)
+        return sum(bool(word & found) for word in terms.words) / len(terms.words)
+
+
+class AnswerSelector:
+    """Picks the answer sentence: the candidate with the highest weighted sum of the signals."""
+
+    def __init__(self, terms: Terms, weights: AnswerWeights) -> None:
+        self.terms = terms
+        self.signals = [
+            (Similarity(), weights.similarity),
+            (PassageRank(), weights.passage_rank),
+            (TypedValue(), weights.typed_value),
+            (FocusValue(), weights.focus_value),
+            (WordOverlap(), weights.word_overlap),
+        ]
+
+    def eligible(self, candidate: Candidate) -> bool:
+        needs_value = self.terms.analysis.type in _NEEDS_VALUE
+        return not (needs_value and says_not_given(candidate.text))
+
+    def choose(self, candidates: list[Candidate]) -> Choice | None:
+        best: Choice | None = None
+        for candidate in candidates:
+            if not self.eligible(candidate):
+                continue
+            values = answer_values(candidate, self.terms) if self.terms.analysis.typed else []
+            score = sum(
+                weight * signal.score(candidate, self.terms, values)
+                for signal, weight in self.signals
+                if weight
+            )
+            if best is None or score > best.score:
+                best = Choice(candidate, self._value(candidate, values), score)
+        return best
+
+    def _value(self, candidate: Candidate, values: list[Value]) -> Value | None:
+        """The value nearest the focus, else the first one."""
+        attached = self.terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
+        near = [v for v, counts in zip(values, attached, strict=True) if counts]
+        return (near or values or [None])[0]

@@ -1,0 +1,95 @@
+"""Answer selection and disagreeing figures over small hand-made candidates (no model)."""
+
+from docqa.answer.figures import disagreeing_figures
+from docqa.answer.focus import Focus, terms
+from docqa.answer.question import analyze
+from docqa.answer.selection import AnswerSelector, AnswerWeights, Candidate, Terms
+from docqa.text.normalize import fold
+
+
+def make_terms(question: str, lang: str, renderings: dict[str, str] | None = None) -> Terms:
+    analysis = analyze(question, lang)
+    words = [w for w in question.lower().replace("?", " ").replace("¿", " ").split()]
+    renderings = renderings or {}
+    focus = [*analysis.focus, *(renderings.get(w, "") for w in analysis.focus)]
+    return Terms(
+        analysis=analysis,
+        focus=Focus([w for w in focus if w]),
+        words=terms(words, [renderings.get(w) for w in words]),
+        folded=fold(question),
+    )
+
+
+def candidate(text: str, rank: int = 0, similarity: float = 0.0, lang: str = "es") -> Candidate:
+    return Candidate(hash(text) % 1000, text, lang, rank, similarity)
+
+
+def test_a_sentence_saying_the_value_is_not_given_never_answers_a_quantity() -> None:
+    terms_ = make_terms("¿Cuántos hospitales tiene el IMSS-Bienestar?", "es")
+    not_given = candidate("No se especifica el número total de hospitales del programa.", 0, 3.0)
+    stated = candidate("La red incluye 669 hospitales y 11 mil 935 centros de salud.", 1, 0.5)
+    choice = AnswerSelector(terms_, AnswerWeights()).choose([not_given, stated])
+    assert choice.candidate is stated
+    assert choice.value.text == "669"
+
+
+def test_the_value_next_to_the_focus_is_the_answer_value() -> None:
+    terms_ = make_terms("¿Cuántos centros de salud hay?", "es")
+    only = candidate("La red incluye 669 hospitales y 11 mil 935 centros de salud.")
+    choice = AnswerSelector(terms_, AnswerWeights()).choose([only])
+    assert choice.value.text == "11 mil 935"
+
+
+def test_a_value_in_the_other_language_counts_through_the_rendered_focus() -> None:
+    terms_ = make_terms("How many nurses are there?", "en", {"nurses": "enfermeras"})
+    vague = candidate("Staff has grown a lot.", 0, 1.0, "en")
+    stated = candidate("Se contrataron 103,759 enfermeras en total.", 1, 0.2)
+    choice = AnswerSelector(terms_, AnswerWeights()).choose([vague, stated])
+    assert choice.candidate is stated and choice.value.text == "103,759"
+
+
+def test_when_nothing_else_differs_the_first_passage_wins() -> None:
+    terms_ = make_terms("financiamiento del programa", "es")
+    first = candidate("El programa se financia con recursos federales.", 0)
+    second = candidate("El programa se financia con recursos federales.", 2)
+    assert AnswerSelector(terms_, AnswerWeights()).choose([second, first]).candidate is first
+
+
+def test_questions_numbers_pick_the_line_that_names_them() -> None:
+    terms_ = make_terms("Who was IMSS director between 2009 and 2012?", "en")
+    lines = [
+        candidate("- Juan Molinar Horcasitas 2006-2009", 0, 0.5, "en"),
+        candidate("- Daniel Karam Toumeh 2009-2012", 0, 0.4, "en"),
+    ]
+    choice = AnswerSelector(terms_, AnswerWeights()).choose(lines)
+    assert choice.value.text == "Daniel Karam Toumeh"
+
+
+def test_no_eligible_candidate_means_no_choice() -> None:
+    terms_ = make_terms("¿Cuántos hospitales hay?", "es")
+    assert AnswerSelector(terms_, AnswerWeights()).choose([]) is None
+    only = candidate("No se proporciona un desglose de hospitales.")
+    assert AnswerSelector(terms_, AnswerWeights()).choose([only]) is None
+
+
+def test_figures_that_disagree_are_listed_once_each_ordered_by_date() -> None:
+    terms_ = make_terms("¿Cuántos hospitales tiene?", "es", {"hospitales": "hospitals"})
+    candidates = [
+        candidate("La red incluye aproximadamente 669 hospitales en julio de 2024."),
+        candidate("Al 29 de julio de 2024 se habían transferido 576 hospitales."),
+        candidate("For December 2023 it expected 692 hospitals in 24 states.", lang="en"),
+        candidate("Otra fuente repite los 669 hospitales en marzo de 2024."),
+        candidate("Hay 11 mil 935 centros de salud."),
+    ]
+    found = disagreeing_figures(candidates, terms_)
+    assert [f.value.text for f in found] == ["692", "669", "576"]
+    assert [f.date.iso for f in found] == ["2023-12", "2024-07", "2024-07-29"]
+
+
+def test_figures_without_dates_are_ordered_by_value_and_one_figure_is_none() -> None:
+    terms_ = make_terms("¿Cuántos hospitales tiene?", "es")
+    two = [candidate("Tiene 707 hospitales."), candidate("Tiene 11 mil hospitales.")]
+    assert [f.value.number for f in disagreeing_figures(two, terms_)] == [707, 11_000]
+    # "1,000" and "1.000" are one figure in Spanish: the sources agree.
+    same = [candidate("Tiene 1,000 hospitales."), candidate("Tiene 1.000 hospitales.")]
+    assert disagreeing_figures(same, terms_) == []
