@@ -49,6 +49,8 @@ _QUESTION_WORDS = frozenset(
 MAX_WORDS_AFTER_VALUE = 3
 MAX_WORDS_BEFORE_VALUE = 4
 _LANGS = {"es": "spanish", "en": "english"}
+# A stem this long that begins another stem names the same thing.
+MIN_PREFIX_STEM = 6
 # What joins the two ends of a range: "de 80 a 660", "from 80 to 660", "80-660".
 _RANGE = re.compile(r"\s*(?:a|to|y|and|hasta|until|-|–)\s*", re.IGNORECASE)
 
@@ -71,7 +73,11 @@ class Focus:
 
     def _matches(self, word: str) -> bool:
         word = fold(word)
-        return any(_stemmer(lang).stemWord(word) in stems for lang, stems in self._stems.items())
+        return any(
+            _same_stem(_stemmer(lang).stemWord(word), stem)
+            for lang, stems in self._stems.items()
+            for stem in stems
+        )
 
     def attached(self, text: str, spans: list[tuple[int, int]]) -> list[bool]:
         """For each value span of `text` (in order), whether it counts what the focus names.
@@ -100,6 +106,13 @@ class Focus:
             elif after and _words(text[word.end() : spans[after[0]][0]]) <= MAX_WORDS_BEFORE_VALUE:
                 taken[after[0]] = True
         return taken
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Equal stems, or one a long prefix of the other: Snowball stems "enfermeras" and
+    "enfermería" to "enfermer" and "enfermeri"."""
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= MIN_PREFIX_STEM and long.startswith(short))
 
 
 def _words(text: str) -> int:

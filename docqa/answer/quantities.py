@@ -30,6 +30,23 @@ _NUMBER = re.compile(
 )
 
 
+# Numbers written as words, by language ("seis mil millones", "nine states"); "uno"/"one" and
+# English "once" are left out: they are articles or adverbs far more often.
+_NUMBER_WORDS = {
+    "es": {"dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+           "nueve": 9, "diez": 10, "doce": 12, "veinte": 20, "cien": 100},
+    "en": {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100},
+}  # fmt: skip
+_WORD_NUMBER = {
+    lang: re.compile(
+        rf"(?<![\w-])(?P<word>{'|'.join(words)})(?:\s+(?:de\s+)?(?P<scale>{_SCALE})\b)?(?![\w-])",
+        re.IGNORECASE,
+    )
+    for lang, words in _NUMBER_WORDS.items()
+}
+
+
 @dataclass(frozen=True)
 class NumberSpan:
     """A number in a text: its characters, its offsets and its value."""
@@ -73,7 +90,12 @@ def find_numbers(text: str, lang: str) -> list[NumberSpan]:
             if match["scale"]:
                 number *= _SCALES[re.sub(r"\s+", " ", match["scale"].lower())]
         found.append(NumberSpan(match[0], match.start(), match.end(), number))
-    return found
+    for match in _WORD_NUMBER[lang].finditer(text) if lang in _WORD_NUMBER else ():
+        number = float(_NUMBER_WORDS[lang][match["word"].lower()])
+        if match["scale"]:
+            number *= _SCALES[re.sub(r"\s+", " ", match["scale"].lower())]
+        found.append(NumberSpan(match[0], match.start(), match.end(), number))
+    return sorted(found, key=lambda n: n.start)
 
 
 def parse_number(text: str, lang: str) -> float | None:

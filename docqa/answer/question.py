@@ -27,11 +27,15 @@ TYPED = frozenset({QUANTITY, DATE, PERSON, PLACE, PERCENTAGE})
 # Cue patterns over the folded question (lower case, no accents, no "¿"), most specific first:
 # "¿qué porcentaje…?" is a share before it is a "qué"; "¿cuántos años…?" a quantity, not a date.
 _CUES: list[tuple[str, str]] = [
+    # How long something lasted is answered by the years it ran ("1975-1976").
+    (DATE, r"\bcuanto\s+tiempo\b|\bhow\s+long\b"),
     (
         PERCENTAGE,
         r"\b(?:que|cual(?:es)?\s+(?:es|son|fue)\s+el|what|which)\s+(?:porcentaje|proporcion|"
         r"percentage|percent|share|proportion|fraction)\b|\bcuanto\s+por\s+ciento\b|"
-        r"\bhow\s+much\s+percent\b|\bwhat\s+part\b|\bque\s+parte\b",
+        r"\bhow\s+much\s+percent\b|\bwhat\s+part\b|\bque\s+parte\b|"
+        # Keyword questions: "nayarit porcentaje de medicos contratados", "hiring progress".
+        r"\bporcentaje\b|\bpercentage\b|\bpercent\b|%|\bprogress\b|\bavance\b",
     ),
     (
         QUANTITY,
@@ -47,7 +51,8 @@ _CUES: list[tuple[str, str]] = [
     (
         DATE,
         r"\bcuando\b|\b(?:en|de|desde|hasta|durante|a\s+partir\s+de)\s+(?:que|cual)\s+"
-        r"(?:ano|fecha|dia|mes|periodo|epoca|sexenio)\b|\bque\s+(?:ano|fecha|dia)\b|\bwhen\b|"
+        r"(?:anos?|fechas?|dias?|mes|meses|periodo|epoca|sexenio)\b|\bque\s+(?:anos?|fecha|dia)\b|"
+        r"\bwhen\b|"
         r"\b(?:what|which)\s+(?:year|date|day|month|period)\b|\bduring\s+(?:what|which)\b|\bsince\s+when\b|\bhow\s+long\s+ago\b",
     ),
     (
@@ -78,6 +83,13 @@ _SKIP = frozenset(
 # thing counted.
 _VERB_FORM = re.compile(r"(?:ad[oa]s?|id[oa]s?|ando|iendo|ed|ing)$")
 FOCUS_WORDS = 3
+_MONEY = re.compile(
+    r"\b(?:gast\w*|invert\w*|invirt\w*|inversion\w*|cost\w*|cuesta\w*|spen[dt]\w*|invest\w*|"
+    r"money|dinero|lana|presupuesto\w*|budget\w*|fund\w*|fondos?)\b"
+)
+CURRENCIES = ("pesos", "dolares", "dollars")
+# How many words after "how much"/"cuánto" may say that money is meant.
+MONEY_WINDOW = 5
 # Stopword lists hold verb forms that are also what one counts ("estados": states).
 _NOUNS = frozenset({"estados", "estado", "states", "state", "años", "anos", "years", "veces"})
 
@@ -123,6 +135,11 @@ def analyze(question: str, lang: str) -> Analysis:
         match = pattern.search(folded)
         if match:
             if kind == QUANTITY:
-                return Analysis(kind, _focus(folded[match.end() :], lang))
+                rest = folded[match.end() :]
+                # An amount of money is counted in a currency, whatever the question calls it:
+                # "¿cuánto se ha gastado…?", "how much money went…".
+                if _MONEY.search(" ".join(rest.split()[:MONEY_WINDOW])):
+                    return Analysis(kind, CURRENCIES)
+                return Analysis(kind, _focus(rest, lang))
             return Analysis(kind)
     return Analysis(NONE)

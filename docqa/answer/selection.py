@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from docqa.answer.focus import Focus, stems
-from docqa.answer.question import DATE, PERSON, QUANTITY, Analysis
+from docqa.answer.question import CURRENCIES, DATE, PERSON, QUANTITY, Analysis
 from docqa.answer.values import Value, find_values
 from docqa.text.normalize import fold
 
@@ -28,6 +28,7 @@ _NOT_GIVEN = re.compile(
     r"\bno\s+(?:data|figures?|breakdown)\b|\black\s+of\s+(?:data|a\s+breakdown)\b",
     re.IGNORECASE,
 )
+_NUMBER = re.compile(r"\d+")
 # Question types a "not given" sentence can never answer.
 _NEEDS_VALUE = frozenset({QUANTITY, DATE, PERSON})
 
@@ -55,6 +56,8 @@ class Terms:
     focus: Focus
     # Per question word or number, the stems that match it or its rendering (focus.terms).
     words: tuple[frozenset[str], ...]
+    # The numbers the question names, as digits ("2009").
+    numbers: frozenset[str]
     # The folded question: values it already names ("los 53.2 millones…") are not the answer.
     folded: str
 
@@ -66,6 +69,9 @@ class Choice:
     candidate: Candidate
     value: Value | None
     score: float
+    # The sentence states the asked-for value outright: next to what the question counts, or
+    # beside every number the question names ("who was director in 2017-2018").
+    direct: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class AnswerWeights:
     typed_value: float = 1.0
     focus_value: float = 3.0
     word_overlap: float = 2.0
+    number_match: float = 3.0
 
 
 def answer_values(candidate: Candidate, terms: Terms) -> list[Value]:
@@ -128,6 +135,16 @@ class WordOverlap:
         return sum(bool(word & found) for word in terms.words) / len(terms.words)
 
 
+class NumberMatch:
+    """The sentence names the numbers the question names ("between 2009 and 2012")."""
+
+    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+        if not terms.numbers:
+            return 0.0
+        found = set(_NUMBER.findall(candidate.text))
+        return len(found & terms.numbers) / len(terms.numbers)
+
+
 class AnswerSelector:
     """Picks the answer sentence: the candidate with the highest weighted sum of the signals."""
 
@@ -139,9 +156,13 @@ class AnswerSelector:
             (TypedValue(), weights.typed_value),
             (FocusValue(), weights.focus_value),
             (WordOverlap(), weights.word_overlap),
+            (NumberMatch(), weights.number_match),
         ]
 
     def eligible(self, candidate: Candidate) -> bool:
+        # "The second level of care includes:" announces the answer; the list after it holds it.
+        if candidate.text.rstrip().endswith(":"):
+            return False
         needs_value = self.terms.analysis.type in _NEEDS_VALUE
         return not (needs_value and says_not_given(candidate.text))
 
@@ -157,8 +178,20 @@ class AnswerSelector:
                 if weight
             )
             if best is None or score > best.score:
-                best = Choice(candidate, self._value(candidate, values), score)
+                best = Choice(
+                    candidate,
+                    self._value(candidate, values),
+                    score,
+                    direct=bool(values) and self._states(candidate, values),
+                )
         return best
+
+    def _states(self, candidate: Candidate, values: list[Value]) -> bool:
+        # A currency is only what any amount is counted in, not what this question names.
+        named = self.terms.analysis.focus != CURRENCIES
+        if named and FocusValue().score(candidate, self.terms, values):
+            return True
+        return bool(self.terms.numbers) and NumberMatch().score(candidate, self.terms, values) == 1
 
     def _value(self, candidate: Candidate, values: list[Value]) -> Value | None:
         """The value nearest the focus, else the first one."""

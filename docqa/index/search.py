@@ -298,9 +298,12 @@ class Searcher:
         shown = self._distinct(ranked, k)
         passages = [self._passage(passage, total[passage.row]) for passage in shown]
         answer, figures = None, []
-        if self._answerable(shown, sentence_scores, query):
-            terms = self._terms(query)
-            answer = self._answer(shown, sentence_scores, terms)
+        terms = self._terms(query)
+        choice = self._choose(shown, sentence_scores, terms)
+        # A sentence that states the asked-for value outright answers even when the passage
+        # as a whole looks less like the question than answering needs (Choice.direct).
+        if choice and (choice.direct or self._answerable(shown, sentence_scores, query)):
+            answer = self._answer(choice)
             figures = self._figures(ranked, sentence_scores, terms)
         return SearchResult(
             question=query.text,
@@ -363,12 +366,15 @@ class Searcher:
         analysis = analyze(query.text, query.lang)
         lexicon = self.data.lexicon
         rendered = lexicon.render(query.words, query.word_vectors, _other_language(query.lang))
+        # The focus as the question writes it (stopword lists hold "estados"), and the
+        # renderings of those of its words the lexicon knows.
         focus = [
-            word
-            for original, rendering in zip(query.words, rendered, strict=True)
-            if fold(original) in analysis.focus
-            for word in (original, rendering)
-            if word
+            *analysis.focus,
+            *(
+                rendering
+                for original, rendering in zip(query.words, rendered, strict=True)
+                if fold(original) in analysis.focus and rendering
+            ),
         ]
         # "imss" counts nothing in this corpus: a common word is kept only when it is all.
         specific = [w for w in focus if not lexicon.is_common(w)]
@@ -377,6 +383,7 @@ class Searcher:
             analysis=analysis,
             focus=Focus(specific or focus),
             words=terms([*query.words, *numbers], [*rendered, *numbers]),
+            numbers=frozenset(numbers),
             folded=fold(query.text),
         )
 
@@ -400,15 +407,15 @@ class Searcher:
         start = int(self.data.sentences[sentence][1]) + value.start
         return ValueSpan(value.text, value.type, start, start + len(value.text))
 
-    def _answer(
+    def _choose(
         self, shown: list[_Shown], sentence_scores: dict[int, float], terms: Terms
-    ) -> Answer | None:
+    ) -> Choice | None:
         """The best statement among the first passages shown (AnswerSelector)."""
         spans = [(p.first, p.stop) for p in shown[: self.params.answer_passages]]
         selector = AnswerSelector(terms, self.params.answer_weights)
-        choice: Choice | None = selector.choose(self._candidates(spans, sentence_scores))
-        if choice is None:
-            return None
+        return selector.choose(self._candidates(spans, sentence_scores))
+
+    def _answer(self, choice: Choice) -> Answer:
         sentence = choice.candidate.sentence
         span = self.data.sentences[sentence]
         value = self._value(sentence, choice.value)

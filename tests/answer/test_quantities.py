@@ -45,3 +45,10 @@ def test_same_number_however_written() -> None:
     assert same_number(parse_number("11 mil 935", "es"), parse_number("11,935", "en"))
     assert same_number(parse_number("53.2 millones", "es"), 53_200_000)
     assert not same_number(669, 660)
+
+
+def test_numbers_written_as_words_in_the_texts_language() -> None:
+    assert parse_number("seis mil millones de pesos", "es") == 6e9
+    assert parse_number("nueve estados", "es") == 9
+    assert parse_number("six billion pesos", "en") == 6e9
+    assert parse_number("once upon a time", "en") is None

@@ -12,7 +12,7 @@ TABLE = [
     ("oye y a cuanta gente le da servicio?", "es", "quantity", ("gente",)),
     ("número de médicos cubanos en el programa", "es", "quantity", ("medicos", "cubanos")),
     ("How many nurses are there?", "en", "quantity", ("nurses",)),
-    ("how much money was invested in Nayarit", "en", "quantity", ("money",)),
+    ("how much money was invested in Nayarit", "en", "quantity", ("pesos", "dolares", "dollars")),
     ("How many hospitals had been handed over?", "en", "quantity", ("hospitals",)),
     ("¿Qué porcentaje de los mexicanos no tiene seguridad social?", "es", "percentage", ()),
     ("que proporcion de la poblacion es pobre", "es", "percentage", ()),
@@ -54,3 +54,18 @@ def test_typed_types_are_the_ones_with_a_value() -> None:
     assert analyze("who is the director", "en").typed
     assert not analyze("what is imss", "en").typed
     assert not analyze("financiamiento", "es").typed
+
+
+def test_an_amount_of_money_is_counted_in_a_currency() -> None:
+    for question, lang in [
+        ("¿cuánto se ha gastado en aparatos y equipo?", "es"),
+        ("How much money went into fixing up health centres?", "en"),
+        ("how much has the government spent", "en"),
+        ("¿Cuánta lana se metió en Colima?", "es"),
+    ]:
+        assert analyze(question, lang).focus == ("pesos", "dolares", "dollars")
+
+
+def test_money_named_elsewhere_in_the_question_does_not_make_it_an_amount() -> None:
+    question = "How many health centres were upgraded with the six billion pesos invested?"
+    assert analyze(question, "en").focus == ("health", "centres")

@@ -1,5 +1,7 @@
 """Answer selection and disagreeing figures over small hand-made candidates (no model)."""
 
+import re
+
 from docqa.answer.figures import disagreeing_figures
 from docqa.answer.focus import Focus, terms
 from docqa.answer.question import analyze
@@ -16,6 +18,7 @@ def make_terms(question: str, lang: str, renderings: dict[str, str] | None = Non
         analysis=analysis,
         focus=Focus([w for w in focus if w]),
         words=terms(words, [renderings.get(w) for w in words]),
+        numbers=frozenset(re.findall(r"\d+", question)),
         folded=fold(question),
     )
 
