@@ -42,7 +42,8 @@ def disagreeing_figures(candidates: list[Candidate], terms: Terms) -> list[Found
         attached = terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
         for value, counts in zip(values, attached, strict=True):
             known = any(same_number(f.value.number, value.number) for f in found)
-            if counts and not known:
+            # "siete hospitales" counts a few of something; the sources' figures are in digits.
+            if counts and not known and any(ch.isdigit() for ch in value.text):
                 found.append(FoundFigure(candidate, value, _nearest_date(candidate, value)))
     if len(found) < 2:
         return []
