@@ -3,12 +3,13 @@
 lexbor's parsing time grows with the number of tags times their nesting depth, so a page is
 measured before it is parsed. The scan follows the tokenizer of the HTML standard (comments,
 raw text such as <script>, attribute values) and the parts of tree building that decide
-depth: an end tag closes only an element that is open and reachable, formatting and foreign
-(SVG, MathML) elements are closed as the parser closes them. Where the scan cannot tell what the
-parser will do, it keeps elements open rather than closing them: it may count deeper than the
-parser (a page refused that would have parsed), never shallower by more than a fixed factor
-(a table's implied <tbody>, <tr> and <td> make 4 levels of 1 counted). tests/ingest/
-test_html_depth.py checks this against lexbor on pages made of random tags.
+depth: an end tag closes only an element that is open and reachable, a start tag closes what
+the parser closes for it (<li> an open <li>, <div> an open <p>), formatting elements are
+re-opened as the parser re-opens them, SVG and MathML content is read as such. Where the scan
+cannot tell what the parser will do, it keeps elements open rather than closing them: it may
+count deeper than the parser (a page refused that would have parsed), never shallower by more
+than a fixed factor (a table's implied <tbody>, <tr> and <td> make 4 levels of 1 counted).
+tests/ingest/test_html_depth.py checks this against lexbor on pages made of random tags.
 """
 
 import re
