@@ -19,6 +19,8 @@ class FoundFigure:
 
     candidate: Candidate
     value: Value
+    # The value as a number (quantities always have one).
+    number: float
     date: DateSpan | None
 
 
@@ -41,12 +43,18 @@ def disagreeing_figures(candidates: list[Candidate], terms: Terms) -> list[Found
         values = answer_values(candidate, terms)
         attached = terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
         for value, counts in zip(values, attached, strict=True):
-            known = any(same_number(f.value.number, value.number) for f in found)
+            number = value.number
             # "siete hospitales" counts a few of something; the sources' figures are in digits.
-            if counts and not known and any(ch.isdigit() for ch in value.text):
-                found.append(FoundFigure(candidate, value, _nearest_date(candidate, value)))
+            if not counts or number is None or not any(ch.isdigit() for ch in value.text):
+                continue
+            if not any(same_number(f.number, number) for f in found):
+                found.append(FoundFigure(candidate, value, number, _nearest_date(candidate, value)))
     if len(found) < 2:
         return []
     if all(f.date and f.date.key[0] for f in found):
-        return sorted(found, key=lambda f: f.date.key)
-    return sorted(found, key=lambda f: f.value.number)
+        return sorted(found, key=_date_key)
+    return sorted(found, key=lambda f: f.number)
+
+
+def _date_key(figure: FoundFigure) -> tuple[int, int, int]:
+    return figure.date.key if figure.date else (0, 0, 0)

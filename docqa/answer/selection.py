@@ -11,6 +11,7 @@ their weights (RankingParams), so `docqa eval --compare` can switch one off.
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from docqa.answer.focus import Focus, stems
 from docqa.answer.question import CURRENCIES, DATE, PERSON, QUANTITY, Analysis
@@ -96,6 +97,12 @@ def says_not_given(text: str) -> bool:
     return bool(_NOT_GIVEN.search(text))
 
 
+class Signal(Protocol):
+    """One reason to prefer a candidate sentence, as a score."""
+
+    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float: ...
+
+
 class Similarity:
     """How close the sentence is to the question (the embedders' fused z-score)."""
 
@@ -150,7 +157,7 @@ class AnswerSelector:
 
     def __init__(self, terms: Terms, weights: AnswerWeights) -> None:
         self.terms = terms
-        self.signals = [
+        self.signals: list[tuple[Signal, float]] = [
             (Similarity(), weights.similarity),
             (PassageRank(), weights.passage_rank),
             (TypedValue(), weights.typed_value),
@@ -197,4 +204,4 @@ class AnswerSelector:
         """The value nearest the focus, else the first one."""
         attached = self.terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
         near = [v for v, counts in zip(values, attached, strict=True) if counts]
-        return (near or values or [None])[0]
+        return next(iter(near or values), None)

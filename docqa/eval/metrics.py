@@ -2,7 +2,7 @@
 
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from docqa.answer.quantities import parse_number, same_number
@@ -37,7 +37,9 @@ def value_correct(value: dict | None, gold: list[str]) -> bool | None:
     """Whether the answer's value is one of the gold values; None when there are none."""
     if not gold:
         return None
-    return bool(value) and any(same_value(value["text"], g) for g in gold)
+    if not value:
+        return False
+    return any(same_value(value["text"], g) for g in gold)
 
 
 def figure_recall(figures: list[dict], gold: list[str]) -> float | None:
@@ -132,8 +134,8 @@ def _asks_for(kind: str, row: dict) -> bool:
 
 
 # Slices of a report: every row, each question language, answerable mono- vs cross-lingual,
-# and the answer type the question asks for (docqa.answer.question; rows without one: "none").
-SLICES = {
+# and the answer type the question asks for (docqa.answer.question).
+SLICES: dict[str, Callable[[dict], bool]] = {
     "overall": lambda r: True,
     "es": lambda r: r["lang"] == "es",
     "en": lambda r: r["lang"] == "en",

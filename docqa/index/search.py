@@ -436,13 +436,14 @@ class Searcher:
         sentence = found.candidate.sentence
         span = self.data.sentences[sentence]
         offset = int(span[1])
-        value = self._value(sentence, found.value)
-        date = found.date and FigureDate(
-            found.date.text, found.date.iso, offset + found.date.start, offset + found.date.end
+        value = ValueSpan(
+            found.value.text, found.value.type, offset + found.value.start, offset + found.value.end
         )
-        return Figure(
-            self._text(*span), value, float(found.value.number), date, self._citation(*span)
-        )
+        date = None
+        if found.date is not None:
+            start, end = offset + found.date.start, offset + found.date.end
+            date = FigureDate(found.date.text, found.date.iso, start, end)
+        return Figure(self._text(*span), value, found.number, date, self._citation(*span))
 
     def _statements(self, sentences: np.ndarray) -> np.ndarray:
         """The rows of `sentences` that are statements, not questions or headings.
