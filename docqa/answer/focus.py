@@ -67,17 +67,21 @@ class Focus:
         folded = [fold(w) for w in words if w]
         self.words = tuple(dict.fromkeys(folded))
         self._stems = {lang: set(_stemmer(lang).stemWords(list(self.words))) for lang in _LANGS}
+        # Word -> whether it names the focus: a search asks about the same words many times.
+        self._known: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
         return bool(self.words)
 
     def _matches(self, word: str) -> bool:
-        word = fold(word)
-        return any(
-            _same_stem(_stemmer(lang).stemWord(word), stem)
-            for lang, stems in self._stems.items()
-            for stem in stems
-        )
+        if word not in self._known:
+            folded = fold(word)
+            self._known[word] = any(
+                _same_stem(_stemmer(lang).stemWord(folded), stem)
+                for lang, stems in self._stems.items()
+                for stem in stems
+            )
+        return self._known[word]
 
     def attached(self, text: str, spans: list[tuple[int, int]]) -> list[bool]:
         """For each value span of `text` (in order), whether it counts what the focus names.
@@ -87,7 +91,7 @@ class Focus:
         a 660 hospitales"). So in "669 hospitales y 11 mil 935 centros" only 669 counts hospitals.
         """
         taken = [False] * len(spans)
-        if not self:
+        if not self or not spans:
             return taken
         for word in _WORD.finditer(text):
             if not self._matches(word[0]):
