@@ -140,11 +140,14 @@ def _is_term(word: str) -> bool:
     )
 
 
-def terms(words: list[str], renderings: list[str | None]) -> tuple[frozenset[str], ...]:
-    """Per question word or number, the stems that match it: its own and its rendering's."""
+def terms(
+    words: list[str], renderings: list[str | None], weights: list[float] | None = None
+) -> tuple[tuple[frozenset[str], float], ...]:
+    """Per question word or number, the stems that match it (its own and its rendering's) and
+    how much it counts (1 unless `weights` say otherwise)."""
     out = []
-    for word, rendering in zip(words, renderings, strict=True):
+    for i, (word, rendering) in enumerate(zip(words, renderings, strict=True)):
         found = stems(f"{word} {rendering or ''}")
         if found:
-            out.append(found)
+            out.append((found, weights[i] if weights else 1.0))
     return tuple(out)

@@ -55,8 +55,9 @@ class Terms:
     analysis: Analysis
     # The focus words and their renderings in the other language.
     focus: Focus
-    # Per question word or number, the stems that match it or its rendering (focus.terms).
-    words: tuple[frozenset[str], ...]
+    # Per question word or number, the stems that match it or its rendering, and its weight
+    # (focus.terms).
+    words: tuple[tuple[frozenset[str], float], ...]
     # The numbers the question names, as digits ("2009").
     numbers: frozenset[str]
     # The folded question: values it already names ("los 53.2 millones…") are not the answer.
@@ -133,13 +134,15 @@ class FocusValue:
 
 class WordOverlap:
     """The share of the question's words and numbers that the sentence uses, in either language
-    ("2009" and "2012" for "who was director between 2009 and 2012")."""
+    ("2009" and "2012" for "who was director between 2009 and 2012"), each word weighted by how
+    rare it is in the corpus."""
 
     def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
-        if not terms.words:
+        total = sum(weight for _, weight in terms.words)
+        if not total:
             return 0.0
         found = stems(candidate.text)
-        return sum(bool(word & found) for word in terms.words) / len(terms.words)
+        return sum(weight for word, weight in terms.words if word & found) / total
 
 
 class NumberMatch:

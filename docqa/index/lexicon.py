@@ -1,6 +1,7 @@
 """The corpus vocabulary with word embeddings: a bilingual word map and topic coverage."""
 
 import json
+import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -161,6 +162,10 @@ class Lexicon:
             w if fold(w) in self.folded[target] else self._nearest(word_vectors[i], target)
             for i, w in enumerate(words)
         ]
+
+    def idf(self, word: str) -> float:
+        """How rare `word` is among the chunks: log((chunks + 1) / (chunks with it + 1))."""
+        return math.log((self.chunks + 1) / (self.chunk_counts.get(fold(word), 0) + 1))
 
     def is_common(self, word: str) -> bool:
         """Whether `word` is one of the corpus's own topic words, in too many chunks to tell

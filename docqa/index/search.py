@@ -382,7 +382,18 @@ class Searcher:
         return Terms(
             analysis=analysis,
             focus=Focus(specific or focus),
-            words=terms([*query.words, *numbers], [*rendered, *numbers]),
+            # A rare word says more than "imss" does about which sentence answers.
+            words=terms(
+                [*query.words, *numbers],
+                [*rendered, *numbers],
+                [
+                    *(
+                        max(lexicon.idf(w), lexicon.idf(r or w))
+                        for w, r in zip(query.words, rendered, strict=True)
+                    ),
+                    *(lexicon.idf(n) for n in numbers),
+                ],
+            ),
             numbers=frozenset(numbers),
             folded=fold(query.text),
         )

@@ -1,6 +1,7 @@
 """Answer selection and disagreeing figures over small hand-made candidates (no model)."""
 
 import re
+from dataclasses import replace
 
 from docqa.answer.figures import disagreeing_figures
 from docqa.answer.focus import Focus, terms
@@ -96,3 +97,18 @@ def test_figures_without_dates_are_ordered_by_value_and_one_figure_is_none() -> 
     # "1,000" and "1.000" are one figure in Spanish: the sources agree.
     same = [candidate("Tiene 1,000 hospitales."), candidate("Tiene 1.000 hospitales.")]
     assert disagreeing_figures(same, terms_) == []
+
+
+def test_a_rare_word_of_the_question_counts_more_than_a_common_one() -> None:
+    base = make_terms("programa crece sinaloa", "es")
+
+    def weighted(weights: list[float] | None) -> Terms:
+        words = terms(["programa", "crece", "sinaloa"], [None, None, None], weights)
+        return replace(base, words=words)
+
+    common = candidate("El programa crece en todo el país cada año.", 0)
+    rare = candidate("Se abrió un nuevo hospital en Sinaloa este año.", 1)
+    weights = AnswerWeights(similarity=0, passage_rank=0.1)
+    assert AnswerSelector(weighted(None), weights).choose([common, rare]).candidate is common
+    chosen = AnswerSelector(weighted([0.1, 0.1, 3.0]), weights).choose([common, rare])
+    assert chosen.candidate is rare
