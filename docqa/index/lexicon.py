@@ -140,6 +140,11 @@ class Lexicon:
             return self.words[target][int(rows[0])]
         return None
 
+    def neighbours(self, vector: np.ndarray, target: str, k: int, least: float) -> list[str]:
+        """Up to k words of `target`'s vocabulary at least `least` similar to `vector`."""
+        rows, scores = self.indexes[target].search(vector, k)
+        return [self.words[target][int(r)] for r, s in zip(rows, scores, strict=True) if s >= least]
+
     def translate(self, words: list[str], word_vectors: np.ndarray, target: str) -> str:
         """Question words (and their embeddings) rendered in `target`'s corpus vocabulary."""
         if not words or not len(self.words.get(target, ())):

@@ -61,6 +61,10 @@ class RankingParams:
     answer_weights: AnswerWeights = field(default_factory=AnswerWeights)
     # Figures that disagree are gathered from the statements of this many best passages.
     figure_passages: int = 20
+    # The focus is also matched by up to this many words of the other language's vocabulary at
+    # least this similar (USE word vectors): "workforce" counts "trabajadores" and "personal".
+    focus_neighbours: int = 5
+    focus_similarity: float = 0.7
 
 
 # Numbers a question names ("between 2009 and 2012") are words a sentence may share with it.
@@ -374,6 +378,17 @@ class Searcher:
                 rendering
                 for original, rendering in zip(query.words, rendered, strict=True)
                 if fold(original) in analysis.focus and rendering
+            ),
+            *(
+                near
+                for i, original in enumerate(query.words)
+                if fold(original) in analysis.focus
+                for near in lexicon.neighbours(
+                    query.word_vectors[i],
+                    _other_language(query.lang),
+                    self.params.focus_neighbours,
+                    self.params.focus_similarity,
+                )
             ),
         ]
         # "imss" counts nothing in this corpus: a common word is kept only when it is all.

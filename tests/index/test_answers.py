@@ -86,6 +86,12 @@ def test_the_hospitals_question_shows_the_figures_that_disagree(searcher: Search
         assert "hospital" in figure.text.lower()
 
 
+def test_the_figures_are_found_across_languages(searcher: Searcher) -> None:
+    # The figures are stated in Spanish ("576 hospitales"); the question is English.
+    result = searcher.search("How many hospitals does IMSS-Bienestar have?", 5)
+    assert {576.0, 669.0, 692.0} <= {f.number for f in result.figures}
+
+
 def test_a_question_without_a_typed_answer_has_no_value_nor_figures(searcher: Searcher) -> None:
     result = searcher.search("¿Qué es el IMSS-Bienestar?", 5)
     assert result.answer is not None
