@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from docqa.answer.dates import DateSpan, find_dates
 from docqa.answer.quantities import same_number
 from docqa.answer.question import PERCENTAGE, QUANTITY
-from docqa.answer.selection import Candidate, Terms, answer_values
+from docqa.answer.selection import Candidate, Terms, evidence
 from docqa.answer.values import Value
 
 
@@ -40,12 +40,10 @@ def disagreeing_figures(candidates: list[Candidate], terms: Terms) -> list[Found
     found: list[FoundFigure] = []
     # A sentence that says a breakdown is not given may still state the total: it counts here.
     for candidate in candidates:
-        values = answer_values(candidate, terms)
-        attached = terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
-        for value, counts in zip(values, attached, strict=True):
+        for value in evidence(candidate, terms).counted:
             number = value.number
             # "siete hospitales" counts a few of something; the sources' figures are in digits.
-            if not counts or number is None or not any(ch.isdigit() for ch in value.text):
+            if number is None or not any(ch.isdigit() for ch in value.text):
                 continue
             if not any(same_number(f.number, number) for f in found):
                 found.append(FoundFigure(candidate, value, number, _nearest_date(candidate, value)))

@@ -6,15 +6,13 @@
 """
 
 import re
-from functools import lru_cache
 
-import Stemmer
-
-from docqa.index.lexical import stopwords
+from docqa.index.lexical import stemmer, stopwords
 from docqa.text.normalize import fold
 
 _WORD = re.compile(r"[^\W\d_]+")
 _TOKEN = re.compile(r"[^\W_]+")
+_NUMBER = re.compile(r"\d+")
 # They ask; they are not what a sentence must share with the question.
 _QUESTION_WORDS = frozenset(
     [
@@ -48,16 +46,11 @@ _QUESTION_WORDS = frozenset(
 # de personas", "hospitals reached a total of 707" (focus first, a little further).
 MAX_WORDS_AFTER_VALUE = 3
 MAX_WORDS_BEFORE_VALUE = 4
-_LANGS = {"es": "spanish", "en": "english"}
+_LANGS = ("es", "en")
 # A stem this long that begins another stem names the same thing.
 MIN_PREFIX_STEM = 6
 # What joins the two ends of a range: "de 80 a 660", "from 80 to 660", "80-660".
 _RANGE = re.compile(r"\s*(?:a|to|y|and|hasta|until|-|–)\s*", re.IGNORECASE)
-
-
-@lru_cache(maxsize=2)
-def _stemmer(lang: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer(_LANGS[lang])
 
 
 class Focus:
@@ -66,7 +59,7 @@ class Focus:
     def __init__(self, words: list[str]) -> None:
         folded = [fold(w) for w in words if w]
         self.words = tuple(dict.fromkeys(folded))
-        self._stems = {lang: set(_stemmer(lang).stemWords(list(self.words))) for lang in _LANGS}
+        self._stems = {lang: set(stemmer(lang).stemWords(list(self.words))) for lang in _LANGS}
         # Word -> whether it names the focus: a search asks about the same words many times.
         self._known: dict[str, bool] = {}
 
@@ -77,7 +70,7 @@ class Focus:
         if word not in self._known:
             folded = fold(word)
             self._known[word] = any(
-                _same_stem(_stemmer(lang).stemWord(folded), stem)
+                _same_stem(stemmer(lang).stemWord(folded), stem)
                 for lang, stems in self._stems.items()
                 for stem in stems
             )
@@ -127,7 +120,12 @@ def stems(text: str) -> frozenset[str]:
     """The stems of a text's words and numbers ("2009"), by both languages' stemmers; words
     shorter than three letters, stopwords and question words are left out."""
     words = [w for w in _TOKEN.findall(fold(text)) if w.isdigit() or _is_term(w)]
-    return frozenset(s for lang in _LANGS for s in _stemmer(lang).stemWords(words))
+    return frozenset(s for lang in _LANGS for s in stemmer(lang).stemWords(words))
+
+
+def numbers(text: str) -> list[str]:
+    """The runs of digits a text names, in order ("2009-2012": "2009", "2012")."""
+    return _NUMBER.findall(text)
 
 
 def _is_term(word: str) -> bool:

@@ -1,7 +1,7 @@
 """The answer sentence among the best passages' statements, and the value inside it.
 
 Each signal is one small class that scores a candidate sentence; the selector adds them up with
-their weights (RankingParams), so `docqa eval --compare` can switch one off.
+their weights (AnswerWeights, part of RankingParams), so a weight of 0 switches one off.
 
 >>> selector = AnswerSelector(terms, weights)    # doctest: +SKIP
 >>> best = selector.choose(candidates)           # doctest: +SKIP
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from docqa.answer.focus import Focus, stems
+from docqa.answer.focus import Focus, numbers, stems
 from docqa.answer.question import CURRENCIES, DATE, PERSON, QUANTITY, Analysis
 from docqa.answer.values import Value, find_values
 from docqa.text.normalize import fold
@@ -29,7 +29,6 @@ _NOT_GIVEN = re.compile(
     r"\bno\s+(?:data|figures?|breakdown)\b|\black\s+of\s+(?:data|a\s+breakdown)\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d+")
 # Question types a "not given" sentence can never answer.
 _NEEDS_VALUE = frozenset({QUANTITY, DATE, PERSON})
 
@@ -88,10 +87,24 @@ class AnswerWeights:
     number_match: float = 3.0
 
 
-def answer_values(candidate: Candidate, terms: Terms) -> list[Value]:
-    """The values of the question's type in the sentence that the question does not name."""
+@dataclass(frozen=True)
+class Evidence:
+    """The values of the question's type in a candidate that the question does not name, and
+    those of them that count what the focus names ("669" of "669 hospitales y 11 mil 935…")."""
+
+    values: list[Value]
+    counted: list[Value]
+
+
+NO_EVIDENCE = Evidence([], [])
+
+
+def evidence(candidate: Candidate, terms: Terms) -> Evidence:
+    """The candidate's values, read once for every signal, the answer value and the figures."""
     found = find_values(candidate.text, terms.analysis.type, candidate.lang)
-    return [v for v in found if fold(v.text) not in terms.folded]
+    values = [v for v in found if fold(v.text) not in terms.folded]
+    attached = terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
+    return Evidence(values, [v for v, counts in zip(values, attached, strict=True) if counts])
 
 
 def says_not_given(text: str) -> bool:
@@ -101,35 +114,35 @@ def says_not_given(text: str) -> bool:
 class Signal(Protocol):
     """One reason to prefer a candidate sentence, as a score."""
 
-    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float: ...
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float: ...
 
 
 class Similarity:
     """How close the sentence is to the question (the embedders' fused z-score)."""
 
-    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
         return candidate.similarity
 
 
 class PassageRank:
     """A prior for the better passages: the first one's sentences win a tie."""
 
-    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
         return -float(candidate.rank)
 
 
 class TypedValue:
     """The sentence holds a value of the type the question asks for (a figure, a date, a name)."""
 
-    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
-        return float(bool(values))
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
+        return float(bool(found.values))
 
 
 class FocusValue:
     """A value sits next to what the question counts ("669 hospitales" for "cuántos hospitales")."""
 
-    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
-        return float(any(terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])))
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
+        return float(bool(found.counted))
 
 
 class WordOverlap:
@@ -137,22 +150,21 @@ class WordOverlap:
     ("2009" and "2012" for "who was director between 2009 and 2012"), each word weighted by how
     rare it is in the corpus."""
 
-    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
         total = sum(weight for _, weight in terms.words)
         if not total:
             return 0.0
-        found = stems(candidate.text)
-        return sum(weight for word, weight in terms.words if word & found) / total
+        used = stems(candidate.text)
+        return sum(weight for word, weight in terms.words if word & used) / total
 
 
 class NumberMatch:
     """The sentence names the numbers the question names ("between 2009 and 2012")."""
 
-    def score(self, candidate: Candidate, terms: Terms, values: list[Value]) -> float:
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
         if not terms.numbers:
             return 0.0
-        found = set(_NUMBER.findall(candidate.text))
-        return len(found & terms.numbers) / len(terms.numbers)
+        return len(set(numbers(candidate.text)) & terms.numbers) / len(terms.numbers)
 
 
 class AnswerSelector:
@@ -181,30 +193,21 @@ class AnswerSelector:
         for candidate in candidates:
             if not self.eligible(candidate):
                 continue
-            values = answer_values(candidate, self.terms) if self.terms.analysis.typed else []
+            found = evidence(candidate, self.terms) if self.terms.analysis.typed else NO_EVIDENCE
             score = sum(
-                weight * signal.score(candidate, self.terms, values)
+                weight * signal.score(candidate, self.terms, found)
                 for signal, weight in self.signals
                 if weight
             )
             if best is None or score > best.score:
-                best = Choice(
-                    candidate,
-                    self._value(candidate, values),
-                    score,
-                    direct=bool(values) and self._states(candidate, values),
-                )
+                # The value next to the focus, else the first one.
+                value = next(iter(found.counted or found.values), None)
+                direct = bool(found.values) and self._states(candidate, found)
+                best = Choice(candidate, value, score, direct=direct)
         return best
 
-    def _states(self, candidate: Candidate, values: list[Value]) -> bool:
+    def _states(self, candidate: Candidate, found: Evidence) -> bool:
         # A currency is only what any amount is counted in, not what this question names.
-        named = self.terms.analysis.focus != CURRENCIES
-        if named and FocusValue().score(candidate, self.terms, values):
+        if found.counted and self.terms.analysis.focus != CURRENCIES:
             return True
-        return bool(self.terms.numbers) and NumberMatch().score(candidate, self.terms, values) == 1
-
-    def _value(self, candidate: Candidate, values: list[Value]) -> Value | None:
-        """The value nearest the focus, else the first one."""
-        attached = self.terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
-        near = [v for v, counts in zip(values, attached, strict=True) if counts]
-        return next(iter(near or values), None)
+        return bool(self.terms.numbers) and NumberMatch().score(candidate, self.terms, found) == 1

@@ -15,7 +15,8 @@ _STOPWORDS = {"es": STOPWORDS_SPANISH, "en": STOPWORDS_EN}
 
 
 @lru_cache(maxsize=2)
-def _stemmer(lang: str) -> Stemmer.Stemmer:
+def stemmer(lang: str) -> Stemmer.Stemmer:
+    """The Snowball stemmer of a language of the corpus ("es", "en")."""
     return Stemmer.Stemmer(_STEMMERS[lang])
 
 
@@ -29,7 +30,7 @@ def tokenize(texts: list[str], lang: str) -> list[list[str]]:
     return bm25s.tokenize(
         [fold(t) for t in texts],
         stopwords=sorted(stopwords(lang)),
-        stemmer=_stemmer(lang).stemWords,
+        stemmer=stemmer(lang).stemWords,
         return_ids=False,
         show_progress=False,
     )

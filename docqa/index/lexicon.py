@@ -134,29 +134,20 @@ class Lexicon:
                 )
         return cls(words, indexes, frequency["chunk_counts"], frequency["chunks"])
 
-    def _nearest(self, vector: np.ndarray, target: str) -> str | None:
-        rows, scores = self.indexes[target].search(vector, 1)
-        if len(rows) and scores[0] >= MIN_SIMILARITY:
-            return self.words[target][int(rows[0])]
-        return None
-
     def neighbours(self, vector: np.ndarray, target: str, k: int, least: float) -> list[str]:
         """Up to k words of `target`'s vocabulary at least `least` similar to `vector`."""
         rows, scores = self.indexes[target].search(vector, k)
         return [self.words[target][int(r)] for r, s in zip(rows, scores, strict=True) if s >= least]
 
     def translate(self, words: list[str], word_vectors: np.ndarray, target: str) -> str:
-        """Question words (and their embeddings) rendered in `target`'s corpus vocabulary."""
-        if not words or not len(self.words.get(target, ())):
-            return ""
+        """Question words (and their embeddings) rendered in `target`'s corpus vocabulary,
+        those it already uses first."""
+        used = self.folded.get(target, frozenset())
+        rendered = self.render(words, word_vectors, target)
         # Names and shared terms ("imss", "nayarit") already match as they are.
-        kept = [w for w in words if fold(w) in self.folded[target]]
-        translated = [
-            self._nearest(word_vectors[i], target)
-            for i, w in enumerate(words)
-            if fold(w) not in self.folded[target]
-        ]
-        return " ".join(kept + [w for w in translated if w])
+        kept = [w for w in words if fold(w) in used]
+        translated = [r for w, r in zip(words, rendered, strict=True) if fold(w) not in used and r]
+        return " ".join(kept + translated)
 
     def render(self, words: list[str], word_vectors: np.ndarray, target: str) -> list[str | None]:
         """Each word as `target`'s corpus writes it: itself if used there, else its nearest
@@ -164,7 +155,9 @@ class Lexicon:
         if not len(self.words.get(target, ())):
             return [None] * len(words)
         return [
-            w if fold(w) in self.folded[target] else self._nearest(word_vectors[i], target)
+            w
+            if fold(w) in self.folded[target]
+            else next(iter(self.neighbours(word_vectors[i], target, 1, MIN_SIMILARITY)), None)
             for i, w in enumerate(words)
         ]
 

@@ -1,6 +1,5 @@
 """Hybrid search over one loaded build: fused dense + BM25 ranking, dedup, answer sentence."""
 
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from docqa.answer.figures import FoundFigure, disagreeing_figures
-from docqa.answer.focus import Focus, terms
+from docqa.answer.focus import Focus, numbers, terms
 from docqa.answer.question import analyze
 from docqa.answer.selection import AnswerSelector, AnswerWeights, Candidate, Choice, Terms
 from docqa.answer.values import Value
@@ -67,8 +66,6 @@ class RankingParams:
     focus_similarity: float = 0.7
 
 
-# Numbers a question names ("between 2009 and 2012") are words a sentence may share with it.
-_NUMBER = re.compile(r"\d+")
 # An answer sentence shorter than this is a heading or a fragment, not a statement.
 MIN_ANSWER_WORDS = 5
 
@@ -351,14 +348,14 @@ class Searcher:
         passage is close to the question, and that passage covers the question's words."""
         if not shown:
             return False
-        first, stop = self.data.chunks[shown[0].row][[store.CHUNK_FIRST, store.CHUNK_STOP]]
+        top = self.data.chunks[shown[0].row]
+        first, stop = top[store.CHUNK_FIRST], top[store.CHUNK_STOP]
         eligible = [s for s in range(first, stop) if s in sentence_scores]
         if not eligible:
             return False
         sentence = max(eligible, key=sentence_scores.__getitem__)
         if self.confidence(sentence, query.vectors) < self.params.min_confidence:
             return False
-        top = self.data.chunks[shown[0].row]
         passage_words = content_words(
             self._text(*top[: store.CHUNK_END + 1]), store.LANGS[top[store.CHUNK_LANG]]
         )
@@ -393,23 +390,24 @@ class Searcher:
         ]
         # "imss" counts nothing in this corpus: a common word is kept only when it is all.
         specific = [w for w in focus if not lexicon.is_common(w)]
-        numbers = _NUMBER.findall(query.text)
+        # Numbers a question names ("between 2009 and 2012") are words a sentence may share.
+        named = numbers(query.text)
         return Terms(
             analysis=analysis,
             focus=Focus(specific or focus),
             # A rare word says more than "imss" does about which sentence answers.
             words=terms(
-                [*query.words, *numbers],
-                [*rendered, *numbers],
+                [*query.words, *named],
+                [*rendered, *named],
                 [
                     *(
                         max(lexicon.idf(w), lexicon.idf(r or w))
                         for w, r in zip(query.words, rendered, strict=True)
                     ),
-                    *(lexicon.idf(n) for n in numbers),
+                    *(lexicon.idf(n) for n in named),
                 ],
             ),
-            numbers=frozenset(numbers),
+            numbers=frozenset(named),
             folded=fold(query.text),
         )
 
@@ -427,9 +425,8 @@ class Searcher:
                     out.append(Candidate(sentence, text, lang, rank, sentence_scores[sentence]))
         return out
 
-    def _value(self, sentence: int, value: Value | None) -> ValueSpan | None:
-        if value is None:
-            return None
+    def _in_document(self, sentence: int, value: Value) -> ValueSpan:
+        """A value found in a sentence, with offsets into the sentence's document."""
         start = int(self.data.sentences[sentence][1]) + value.start
         return ValueSpan(value.text, value.type, start, start + len(value.text))
 
@@ -444,7 +441,7 @@ class Searcher:
     def _answer(self, choice: Choice) -> Answer:
         sentence = choice.candidate.sentence
         span = self.data.sentences[sentence]
-        value = self._value(sentence, choice.value)
+        value = None if choice.value is None else self._in_document(sentence, choice.value)
         return Answer(self._text(*span), self._citation(*span), value)
 
     def _figures(
@@ -461,14 +458,11 @@ class Searcher:
     def _figure(self, found: FoundFigure) -> Figure:
         sentence = found.candidate.sentence
         span = self.data.sentences[sentence]
-        offset = int(span[1])
-        value = ValueSpan(
-            found.value.text, found.value.type, offset + found.value.start, offset + found.value.end
-        )
+        value = self._in_document(sentence, found.value)
         date = None
         if found.date is not None:
-            start, end = offset + found.date.start, offset + found.date.end
-            date = FigureDate(found.date.text, found.date.iso, start, end)
+            start = int(span[1]) + found.date.start
+            date = FigureDate(found.date.text, found.date.iso, start, start + len(found.date.text))
         return Figure(self._text(*span), value, found.number, date, self._citation(*span))
 
     def _statements(self, sentences: np.ndarray) -> np.ndarray:

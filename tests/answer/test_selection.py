@@ -1,10 +1,9 @@
 """Answer selection and disagreeing figures over small hand-made candidates (no model)."""
 
-import re
 from dataclasses import replace
 
 from docqa.answer.figures import disagreeing_figures
-from docqa.answer.focus import Focus, terms
+from docqa.answer.focus import Focus, numbers, terms
 from docqa.answer.question import analyze
 from docqa.answer.selection import AnswerSelector, AnswerWeights, Candidate, Terms
 from docqa.text.normalize import fold
@@ -19,7 +18,7 @@ def make_terms(question: str, lang: str, renderings: dict[str, str] | None = Non
         analysis=analysis,
         focus=Focus([w for w in focus if w]),
         words=terms(words, [renderings.get(w) for w in words]),
-        numbers=frozenset(re.findall(r"\d+", question)),
+        numbers=frozenset(numbers(question)),
         folded=fold(question),
     )
 
