@@ -9,9 +9,9 @@ reports is its own:
 - text: chunking and embedding rates on corpus/ with the real models; they bound ingest.
 - build: a complete build folder of N synthetic chunks (store's files, written with
   DenseIndex, Codes, LexicalIndex, Lexicon and hubness as ingest writes them), switched in with
-  store.publish. Each size is built with the default DOCQA_EXACT_SEARCH_MAX_CHUNKS and, up to
+  store.switch. Each size is built with the default DOCQA_EXACT_SEARCH_MAX_CHUNKS and, up to
   10^5 chunks, also with the other kind of dense index (exact or approximate).
-- search: the build's files dropped from the page cache, open_searcher on that folder and a
+- search: the build's files dropped from the page cache, Searcher.open on that folder and a
   first search (both from disk); the files a search reads (all but the float vectors, which
   only the next ingest reads) read through once, so that the page cache holds them as it does
   on a machine that has served a while; then 200 questions of the dev set through
@@ -264,7 +264,7 @@ def measure_models() -> dict:
     words with the lexicon embedder and then the rendering (the question stands in for it)."""
     from docqa.config import Settings
     from docqa.index.lexicon import content_words, lexicon_embedder
-    from docqa.index.loader import open_searcher  # noqa: F401  (the search process's imports)
+    from docqa.index.search import Searcher  # noqa: F401  (the search process's imports)
     from docqa.text.language import detect_language
 
     settings = Settings()
@@ -420,9 +420,9 @@ class Corpus:
     def language(self, lang_index: int, count: int, rng: np.random.Generator) -> list[str]:
         """Write `count` chunks' documents in one language; their chunk texts, in row order."""
         from docqa.index import store
-        from docqa.ingest.base import Document
+        from docqa.model import LANGS, Document
 
-        lang = store.LANGS[lang_index]
+        lang = LANGS[lang_index]
         size = vocabulary_size(self.n)
         words = self.words[lang] = vocabulary(lang_index, size, self.real)
         cdf = np.cumsum(1 / (np.arange(size) + 2.7))
@@ -481,10 +481,10 @@ class Corpus:
         return np.concatenate(self.chunk_rows), np.concatenate(self.sentence_rows)
 
     def corpus_hash(self) -> str:
-        from docqa.index import store
-        from docqa.ingest.base import Document
+        from docqa.index.build import corpus_hash
+        from docqa.model import Document
 
-        return store.corpus_hash([Document(i, "", "", "", "", sha) for i, sha in self.hashes])
+        return corpus_hash([Document(i, "", "", "", "", sha) for i, sha in self.hashes])
 
     def lexicon(self, dim: int, rng: np.random.Generator) -> tuple[dict, dict, dict]:
         """The vocabulary of the texts, as Lexicon.build finds it, with synthetic vectors: the
@@ -502,14 +502,18 @@ class Corpus:
 
 def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     """Write the common files of a build of n chunks once, then one build per exact_max, each
-    in an index folder of its own (common files hard-linked), switched in with store.publish."""
+    in an index folder of its own (common files hard-linked), switched in with store.switch."""
     from docqa.config import Settings
     from docqa.index import codes, store
+    from docqa.index.build import new_build_id
     from docqa.index.dense import DenseIndex, kind_for
     from docqa.index.hubness import hubness
     from docqa.index.lexical import LexicalIndex
     from docqa.index.lexicon import Lexicon
+    from docqa.index.manifest import FORMAT_VERSION
+    from docqa.ingest import chunking
     from docqa.ingest.pipeline import chunking_params
+    from docqa.model import CHUNK_LANG, LANGS
 
     started_all = time.perf_counter()
     peak = PeakAnon()
@@ -519,7 +523,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     corpus = Corpus(common, n, real_words())
     parts: list[dict] = []
     synthetic_s = 0.0
-    for lang_index, lang in enumerate(store.LANGS):
+    for lang_index, lang in enumerate(LANGS):
         count = n // 2 if lang_index == 0 else n - n // 2
         started = time.perf_counter()
         texts = corpus.language(lang_index, count, rng)
@@ -601,11 +605,12 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
         )
     settings = Settings()
     manifest = {
-        "format": store.FORMAT_VERSION,
+        "format": FORMAT_VERSION,
         "embedders": models["embedders"],
         "reuse_key": {
-            "format": store.FORMAT_VERSION,
+            "format": FORMAT_VERSION,
             "chunking": asdict(chunking_params(settings)),
+            "chunking_code": chunking.code_fingerprint(),
             "embedders": [e["model_id"] for e in models["embedders"]],
         },
         "corpus_hash": corpus.corpus_hash(),
@@ -613,8 +618,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
         "chunks": n,
         "sentences": len(sentences),
         "chunks_per_language": {
-            lang: int((chunks[:, store.CHUNK_LANG] == i).sum())
-            for i, lang in enumerate(store.LANGS)
+            lang: int((chunks[:, CHUNK_LANG] == i).sum()) for i, lang in enumerate(LANGS)
         },
         "lexicon_embedder": models["lexicon_embedder"],
         "sentence_codes": codes.KIND,
@@ -624,7 +628,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     for exact_max in exact_maxes:
         kind = kind_for(n, exact_max)
         index_dir = root / f"index-{kind}"
-        build_id = store.new_build_id()
+        build_id = new_build_id()
         staged = store.staging_dir(index_dir, build_id)
         shutil.copytree(common, staged, copy_function=os.link)
         dense = []
@@ -666,7 +670,7 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
         }
         del words
         (staged / "manifest.json").write_text(json.dumps(manifest | record, indent=2), "utf-8")
-        final = store.publish(index_dir, staged, build_id)
+        final = store.switch(index_dir, staged, build_id)
         variants.append(
             {
                 "exact_max": exact_max,
@@ -856,17 +860,17 @@ def read_through(files: list[Path]) -> tuple[float, float]:
 
 def measure_search(index_dir: str, quiet_wait: float) -> dict:
     from docqa.config import Settings
-    from docqa.index.loader import open_searcher
+    from docqa.index.search import Searcher
 
     settings = Settings()
     files = build_files(index_dir)
     evict(files)
     before = memory()
-    # Loaded first, so that open_searcher times the index alone.
+    # Loaded first, so that Searcher.open times the index alone.
     _, models_s = load_models(settings)
     with_models = memory()
     started = time.perf_counter()
-    searcher = open_searcher(Path(index_dir), settings)
+    searcher = Searcher.open(settings, Path(index_dir))
     load_s = time.perf_counter() - started
     loaded = memory()
     holds = held(searcher)
@@ -1021,7 +1025,7 @@ def print_search(n: int, search: dict, models: dict) -> None:
         f"the CPUs during the searches; waited {search['waited_s']:.0f} s for a quiet machine)"
     )
     print(
-        f"    load: models {search['models_s']:.1f} s (not counted), index (open_searcher) "
+        f"    load: models {search['models_s']:.1f} s (not counted), index (Searcher.open) "
         f"{search['load_s']:.2f} s and first search (models warm) {search['first_ms']:.0f} ms "
         f"with the build's files out of the page cache; then the files a search reads read "
         f"through once ({search['read_mb']:,.0f} MB in {search['read_s']:.1f} s) before the "

@@ -53,8 +53,8 @@ import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
 from docqa.config import Settings
-from docqa.index.loader import open_searcher
-searcher = open_searcher(Path(sys.argv[1]), Settings())
+from docqa.index.search import Searcher
+searcher = Searcher.open(Settings(), Path(sys.argv[1]))
 result = searcher.search("¿Cuántos hospitales tiene el IMSS-Bienestar?", 5)
 print(json.dumps({"seconds": time.perf_counter() - started}))
 """
@@ -93,8 +93,8 @@ import json, resource, statistics, sys, time
 from pathlib import Path
 from docqa.config import Settings
 from docqa.eval.dataset import load_questions
-from docqa.index.loader import open_searcher
-searcher = open_searcher(Path(sys.argv[1]), Settings())
+from docqa.index.search import Searcher
+searcher = Searcher.open(Settings(), Path(sys.argv[1]))
 questions = []
 for name in ("dev", "holdout"):
     questions += [q.question for q in load_questions(Path(sys.argv[2]) / f"{name}.jsonl")]

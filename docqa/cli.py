@@ -89,7 +89,7 @@ def ingest(
         f"indexed {report.documents} files, skipped {len(report.skipped)}; "
         f"{report.chunks} chunks, {report.sentences} sentences; "
         f"embedded {report.embedded_documents} files, reused {report.reused_documents} unchanged; "
-        f"{report.seconds:.1f} s; build {report.build_id} in {report.build_dir}"
+        f"{report.seconds:.1f} s; build {report.build_id} in {report.location}"
     )
 
 
@@ -145,14 +145,14 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the /ask response body")] = False,
 ) -> None:
     """Answer one question from the index, with cited passages."""
-    from docqa.index.loader import open_searcher
-    from docqa.index.store import IndexNotFoundError
+    from docqa.index.base import IndexNotFoundError
+    from docqa.index.search import Searcher
     from docqa.index.validation import QuestionError, validate_question
 
     settings = _settings()
     try:
         question, k = validate_question(question, k, settings)
-        searcher = open_searcher(index or settings.index_dir, settings)
+        searcher = Searcher.open(settings, index)
     except (QuestionError, IndexNotFoundError, ModelSetupError) as error:
         _fail(str(error))
     result = searcher.search(question, k)
@@ -171,8 +171,8 @@ def serve(
     """Serve the HTTP API (/ask, /search, /documents, /health) and the search page."""
     import uvicorn
 
-    from docqa.index.loader import open_searcher
-    from docqa.index.store import IndexNotFoundError
+    from docqa.index.base import IndexNotFoundError
+    from docqa.index.search import Searcher
     from docqa.service.app import create_app
     from docqa.service.logs import configure_json_logging
     from docqa.service.server import server_options
@@ -181,7 +181,7 @@ def serve(
     index_dir = index or settings.index_dir
     # Opened here, not only at app startup, so a missing index is one line, not a traceback.
     try:
-        searcher = open_searcher(index_dir, settings)
+        searcher = Searcher.open(settings, index_dir)
     except (IndexNotFoundError, ModelSetupError) as error:
         _fail(str(error))
     service = create_app(settings, index_dir, searcher=searcher)
@@ -261,7 +261,7 @@ def eval(
     from docqa.eval.gate import BaselineError, check_comparable, judge, load_baseline
     from docqa.eval.runner import run
     from docqa.eval.targets import HttpTarget, SearcherTarget, TargetError, open_target
-    from docqa.index.store import IndexNotFoundError
+    from docqa.index.base import IndexNotFoundError
     from docqa.ingest.pipeline import IngestError
 
     conflict = _eval_options_conflict(index, corpus, target, compare)

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from docqa.ingest.base import Limits
+from docqa.model import Limits
 
 MIN_ADMIN_KEY_CHARS = 16
 # Reading a file holds it several times over: bytes, decoded and normalised text, HTML trees.
@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("var/index")
+    # Where builds are stored and searched (docqa.index.base.BACKENDS): "faiss", a build folder
+    # of FAISS and bm25s files in index_dir, or "milvus", collections in a Milvus database.
+    index_backend: Literal["faiss", "milvus"] = "faiss"
 
     # Embedders fused at search time, by registry name (see docqa.embed.registry).
     embedders: ListSetting = Field(default_factory=lambda: ["e5", "use"])

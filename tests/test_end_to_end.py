@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from docqa.index.loader import open_searcher
+from docqa.index.search import Searcher
 from docqa.text.normalize import fold
 
 # (question, a string the cited passage must contain, the document that holds it)
@@ -37,7 +37,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def searcher(corpus_index):
-    return open_searcher(corpus_index.index_dir, corpus_index.settings)
+    return Searcher.open(corpus_index.settings, corpus_index.index_dir)
 
 
 @pytest.mark.parametrize(("question", "expected", "doc_id"), CASES)
@@ -105,7 +105,7 @@ def test_near_topic_questions_the_corpus_cannot_answer_get_no_answer(searcher, q
 def test_duplicate_text_does_not_crowd_the_results(searcher):
     # corpus/002 holds the same English article twice; the top-k must not repeat itself.
     result = searcher.search("When was the Mexican Social Security Institute founded?", 5)
-    vectors = searcher.data.chunk_vectors[searcher.embedders[0].name]
+    vectors = searcher.data.vectors[searcher.embedders[0].name].chunks
     rows = [
         next(
             i

@@ -1,14 +1,13 @@
 """Ablation presets: BM25 only, each dense embedder alone, and the fused default, side by side."""
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from docqa.eval.dataset import Question
 from docqa.eval.runner import Progress, run
 from docqa.eval.targets import SearcherTarget
-from docqa.index.search import RankingParams, Searcher
+from docqa.index.search import RankingParams
 
 FUSED = "fused (default)"
 
@@ -36,17 +35,6 @@ def presets(embedders: Sequence[str]) -> dict[str, RankingParams]:
     return out
 
 
-@contextmanager
-def ranking(searcher: Searcher, params: RankingParams) -> Iterator[Searcher]:
-    """`searcher` ranking with `params` inside the block; its own parameters are restored after."""
-    saved = searcher.params
-    searcher.params = params
-    try:
-        yield searcher
-    finally:
-        searcher.params = saved
-
-
 def compare(
     target: SearcherTarget,
     questions: list[Question],
@@ -55,11 +43,12 @@ def compare(
     set_path: Path,
     progress_for: Callable[[str], Progress],
 ) -> dict[str, dict]:
-    """One report per preset, all from the same loaded Searcher, by preset name."""
+    """One report per preset, by preset name: each from a Searcher of its own over the same
+    loaded build and models (Searcher.with_params), so no searcher is changed under another."""
     reports = {}
     embedders = [embedder.name for embedder in target.searcher.embedders]
     for name, params in presets(embedders).items():
-        with ranking(target.searcher, params):
-            report = run(target, questions, k, set_path=set_path, progress=progress_for(name))
+        ranked = SearcherTarget(target.searcher.with_params(params), target.settings, target.name)
+        report = run(ranked, questions, k, set_path=set_path, progress=progress_for(name))
         reports[name] = {"ranking": name, "params": asdict(params), **report}
     return reports

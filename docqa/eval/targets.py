@@ -12,7 +12,6 @@ import httpx
 from pydantic import SecretStr
 
 from docqa.config import Settings
-from docqa.index.loader import open_searcher
 from docqa.index.search import Searcher
 from docqa.index.validation import QuestionError, validate_question
 from docqa.ingest.pipeline import run_ingest
@@ -151,7 +150,7 @@ def corpus_target(corpus_dir: Path, settings: Settings) -> Iterator[SearcherTarg
     with TemporaryDirectory(prefix="docqa-eval-") as folder:
         index_dir = Path(folder) / "index"
         run_ingest(corpus_dir, index_dir, settings)
-        yield SearcherTarget(open_searcher(index_dir, settings), settings, f"corpus {corpus_dir}")
+        yield SearcherTarget(Searcher.open(settings, index_dir), settings, f"corpus {corpus_dir}")
 
 
 @contextmanager
@@ -174,4 +173,4 @@ def open_target(
             yield target
     else:
         folder = index_dir or settings.index_dir
-        yield SearcherTarget(open_searcher(folder, settings), settings, f"index {folder}")
+        yield SearcherTarget(Searcher.open(settings, folder), settings, f"index {folder}")

@@ -2,6 +2,7 @@
 
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from docqa.blas import blas_threads
 from docqa.config import Settings
 from docqa.embed.base import Embedder
 from docqa.embed.registry import get_embedder
-from docqa.index import store
+from docqa.index.base import IndexBuild, IndexNotFoundError, create_backend
 from docqa.index.lexicon import content_words, lexicon_embedder
 from docqa.index.results import (
     Answer,
@@ -29,6 +30,7 @@ from docqa.index.results import (
     SearchResult,
     ValueSpan,
 )
+from docqa.model import CHUNK_END, CHUNK_FIRST, CHUNK_LANG, CHUNK_STOP, LANGS
 from docqa.text.language import detect_language
 from docqa.text.normalize import fold
 
@@ -103,7 +105,7 @@ class _Hits(NamedTuple):
 
 
 def _other_language(lang: str) -> str:
-    return next(x for x in store.LANGS if x != lang)
+    return next(x for x in LANGS if x != lang)
 
 
 def _is_statement(text: str) -> bool:
@@ -122,19 +124,23 @@ class Searcher:
     """Answers questions from one immutable index build; safe to share between threads."""
 
     def __init__(
-        self, build_dir: Path, settings: Settings, params: RankingParams | None = None
+        self,
+        build: IndexBuild,
+        embedders: Sequence[Embedder],
+        settings: Settings,
+        params: RankingParams | None = None,
     ) -> None:
+        """A searcher over `build` with `embedders`, the models it was built with, in the
+        order of its manifest (Searcher.open loads them; tests may give small fakes)."""
         self.settings = settings
         self.params = params or RankingParams()
-        self.data = store.read_build(build_dir)
-        self.version = self.data.manifest["build_id"]
-        self.embedders: list[Embedder] = [
-            get_embedder(e["name"], settings) for e in self.data.manifest["embedders"]
-        ]
-        for embedder, recorded in zip(self.embedders, self.data.manifest["embedders"], strict=True):
-            if embedder.model_id != recorded["model_id"]:
-                raise store.IndexNotFoundError(
-                    f"the index was built with {recorded['model_id']}, this process loads "
+        self.data = build
+        self.version = build.version
+        self.embedders = list(embedders)
+        for embedder, recorded in zip(self.embedders, build.manifest.embedders, strict=True):
+            if embedder.model_id != recorded.model_id:
+                raise IndexNotFoundError(
+                    f"the index was built with {recorded.model_id}, this process loads "
                     f"{embedder.model_id}: run `docqa ingest` to rebuild it"
                 )
         self.lexicon_embedder = lexicon_embedder(self.embedders)
@@ -143,6 +149,20 @@ class Searcher:
         self._background = ThreadPoolExecutor(1, thread_name_prefix="docqa-search")
         self._lock = threading.Lock()
         self._running = 0
+
+    @classmethod
+    def open(
+        cls, settings: Settings, index_dir: Path | None = None, params: RankingParams | None = None
+    ) -> "Searcher":
+        """The current build of the configured backend (index.base.create_backend), with the
+        embedders it was built with."""
+        build = create_backend(settings, index_dir).open()
+        embedders = [get_embedder(e.name, settings) for e in build.manifest.embedders]
+        return cls(build, embedders, settings, params)
+
+    def with_params(self, params: RankingParams) -> "Searcher":
+        """Another searcher over the same build and embedders, ranking with `params`."""
+        return Searcher(self.data, self.embedders, self.settings, params)
 
     @property
     def chunk_count(self) -> int:
@@ -156,7 +176,7 @@ class Searcher:
         return self.data.documents[doc_index].text[start:end]
 
     def _passage(self, shown: _Shown, score: float) -> Passage:
-        doc, start, end, first, stop = self.data.chunks[shown.row][: store.CHUNK_STOP + 1]
+        doc, start, end, first, stop = self.data.chunks[shown.row][: CHUNK_STOP + 1]
         # A window that overlaps one shown above starts (or ends) where the overlap does.
         if shown.first != first:
             start = self.data.sentences[shown.first][1]
@@ -184,10 +204,10 @@ class Searcher:
         p = self.params
         hits: list[dict[str, _Hits]] = [{} for _ in texts]
         for embedder in self.embedders:
-            hub = self.data.chunk_hubness[embedder.name]
             for found, vector in zip(hits, embedder.encode_queries(texts), strict=True):
-                rows, cosines = self.data.dense[embedder.name].search(vector, candidates)
-                adjusted = _zscores(cosines - p.hub_penalty * hub[rows])
+                rows, cosines = self.data.dense_search(embedder.name, vector, candidates)
+                hub = self.data.hubness(embedder.name, rows)
+                adjusted = _zscores(cosines - p.hub_penalty * hub)
                 found[embedder.name] = _Hits(vector, rows, adjusted)
         return hits
 
@@ -212,7 +232,7 @@ class Searcher:
             (query.lang, query.text, p.bm25_weight),
             (_other_language(query.lang), query.translated, p.bm25_cross_weight),
         ):
-            rows, scores = self.data.lexical[target].search(text, candidates)
+            rows, scores = self.data.lexical_search(target, text, candidates)
             if len(scores):
                 for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
                     chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * s
@@ -227,7 +247,7 @@ class Searcher:
             return {}
         p = self.params
         weights = dict(p.embedder_weights)
-        spans = self.data.chunks[rows][:, [store.CHUNK_FIRST, store.CHUNK_STOP]]
+        spans = self.data.chunks[rows][:, [CHUNK_FIRST, CHUNK_STOP]]
         # Sorted, so the reads from the mapped vectors go forward through the file.
         sentences = np.unique(np.concatenate([np.arange(a, b) for a, b in spans.tolist()]))
         sentences = self._statements(sentences)
@@ -236,7 +256,7 @@ class Searcher:
         scores: dict[int, float] = {}
         for embedder in self.embedders:
             weight = p.dense_weight * weights.get(embedder.name, 1.0)
-            vectors = self.data.sentence_codes[embedder.name].vectors(sentences)
+            vectors = self.data.sentence_vectors(embedder.name, sentences)
             cosines = vectors @ query.vectors[embedder.name][0]
             best = np.argsort(-cosines, kind="stable")[:keep]
             for row, z in zip(
@@ -289,7 +309,7 @@ class Searcher:
         total = {}
         for row in finalists:
             score = chunk_scores[row]
-            first, stop = self.data.chunks[row][[store.CHUNK_FIRST, store.CHUNK_STOP]]
+            first, stop = self.data.chunks[row][[CHUNK_FIRST, CHUNK_STOP]]
             best = max(
                 (sentence_scores[s] for s in range(first, stop) if s in sentence_scores),
                 default=0.0,
@@ -301,9 +321,11 @@ class Searcher:
         answer, figures = None, []
         terms = self._terms(query)
         choice = self._choose(shown, sentence_scores, terms)
-        # A sentence that states the asked-for value outright answers even when the passage
-        # as a whole looks less like the question than answering needs (Choice.direct).
-        if choice and (choice.direct or self._answerable(shown, sentence_scores, query)):
+        # Where the passages as a whole look less like the question than answering needs, only
+        # a sentence that states the asked-for value outright answers (Choice.direct).
+        if choice and not choice.direct and not self._answerable(shown, sentence_scores, query):
+            choice = self._choose(shown, sentence_scores, terms, direct_only=True)
+        if choice:
             answer = self._answer(choice)
             figures = self._figures(ranked, sentence_scores, terms)
         return SearchResult(
@@ -322,17 +344,17 @@ class Searcher:
         Overlapping windows of one document share sentences: a later one shows only the
         sentences not shown above, and is skipped when none are left (or only a broken run).
         """
-        dense = self.data.dense[self.embedders[0].name]
+        first_embedder = self.embedders[0].name
         chosen: list[_Shown] = []
         taken: list[np.ndarray] = []
         shown: set[int] = set()
         for row in ranked:
             if len(chosen) == k:
                 break
-            vector = dense.vectors(np.array([row]))[0]
+            vector = self.data.chunk_vectors(first_embedder, np.array([row]))[0]
             if taken and float((np.stack(taken) @ vector).max()) >= self.params.duplicate_cosine:
                 continue
-            first, stop = self.data.chunks[row][[store.CHUNK_FIRST, store.CHUNK_STOP]].tolist()
+            first, stop = self.data.chunks[row][[CHUNK_FIRST, CHUNK_STOP]].tolist()
             fresh = [s for s in range(first, stop) if s not in shown]
             if not fresh or len(fresh) != fresh[-1] - fresh[0] + 1:
                 continue
@@ -349,16 +371,14 @@ class Searcher:
         if not shown:
             return False
         top = self.data.chunks[shown[0].row]
-        first, stop = top[store.CHUNK_FIRST], top[store.CHUNK_STOP]
+        first, stop = top[CHUNK_FIRST], top[CHUNK_STOP]
         eligible = [s for s in range(first, stop) if s in sentence_scores]
         if not eligible:
             return False
         sentence = max(eligible, key=sentence_scores.__getitem__)
         if self.confidence(sentence, query.vectors) < self.params.min_confidence:
             return False
-        passage_words = content_words(
-            self._text(*top[: store.CHUNK_END + 1]), store.LANGS[top[store.CHUNK_LANG]]
-        )
+        passage_words = content_words(self._text(*top[: CHUNK_END + 1]), LANGS[top[CHUNK_LANG]])
         coverage = self.data.lexicon.coverage(query.words, query.word_vectors, passage_words)
         return coverage >= self.params.min_coverage
 
@@ -431,12 +451,16 @@ class Searcher:
         return ValueSpan(value.text, value.type, start, start + len(value.text))
 
     def _choose(
-        self, shown: list[_Shown], sentence_scores: dict[int, float], terms: Terms
+        self,
+        shown: list[_Shown],
+        sentence_scores: dict[int, float],
+        terms: Terms,
+        direct_only: bool = False,
     ) -> Choice | None:
         """The best statement among the first passages shown (AnswerSelector)."""
         spans = [(p.first, p.stop) for p in shown[: self.params.answer_passages]]
         selector = AnswerSelector(terms, self.params.answer_weights)
-        return selector.choose(self._candidates(spans, sentence_scores))
+        return selector.choose(self._candidates(spans, sentence_scores), direct_only)
 
     def _answer(self, choice: Choice) -> Answer:
         sentence = choice.candidate.sentence
@@ -449,7 +473,7 @@ class Searcher:
     ) -> list[Figure]:
         """The distinct figures the best passages give for the question's focus, if several."""
         spans = [
-            tuple(self.data.chunks[row][[store.CHUNK_FIRST, store.CHUNK_STOP]].tolist())
+            tuple(self.data.chunks[row][[CHUNK_FIRST, CHUNK_STOP]].tolist())
             for row in ranked[: self.params.figure_passages]
         ]
         found = disagreeing_figures(self._candidates(spans, sentence_scores), terms)
@@ -481,7 +505,7 @@ class Searcher:
         embedders compare far more reliably than text across two languages.
         """
         cosines = [
-            float((queries @ self.data.sentence_codes[name].vectors(np.array([sentence]))[0]).max())
+            float((queries @ self.data.sentence_vectors(name, np.array([sentence]))[0]).max())
             for name, queries in query_vectors.items()
         ]
         return sum(cosines) / len(cosines)

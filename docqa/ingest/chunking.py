@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 
-from docqa.ingest.base import Chunk
+from docqa.model import Chunk, Span
 from docqa.text import sentences
-from docqa.text.sentences import Span, sentence_spans, word_count
+from docqa.text.sentences import sentence_spans, word_count
 
 # A line with no sentence-ending punctuation and few words reads as a heading.
 _HEADING_MAX_WORDS = 10

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from docqa.ingest.base import DEFAULT_LIMITS, Document, Limits, LoadError
+from docqa.ingest.base import LoadError
 from docqa.ingest.extractor import Extractor
 from docqa.ingest.loaders import SUPPORTED_SUFFIXES
+from docqa.model import DEFAULT_LIMITS, Document, Limits
 from docqa.text.language import detect_language
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

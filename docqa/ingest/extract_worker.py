@@ -12,8 +12,9 @@ import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from docqa.ingest.base import Limits, LoadError
+from docqa.ingest.base import LoadError
 from docqa.ingest.loaders import load_source
+from docqa.model import Limits
 
 READY = "ready"
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from docqa.ingest.base import Extracted, Limits, LoadError
+from docqa.ingest.base import Extracted, LoadError
 from docqa.ingest.extract_worker import READY
+from docqa.model import Limits
 
 # Interpreter start and imports; a busy machine can take a few seconds.
 STARTUP_SECONDS = 60

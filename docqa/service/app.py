@@ -10,9 +10,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from docqa.config import Settings
-from docqa.index.loader import open_searcher
+from docqa.index.base import IndexNotFoundError
 from docqa.index.search import Searcher
-from docqa.index.store import IndexNotFoundError
 from docqa.service import errors
 from docqa.service.bodylimit import BodyLimit
 from docqa.service.cors import AllowListCORS
@@ -51,7 +50,7 @@ def create_app(
         loaded = searcher
         if loaded is None:
             try:
-                loaded = open_searcher(folder, settings)
+                loaded = Searcher.open(settings, folder)
             except IndexNotFoundError as error:
                 logger.error("cannot start: %s", error)
                 raise

@@ -11,10 +11,10 @@ from pathlib import Path
 from anyio import CapacityLimiter, to_thread
 
 from docqa.config import Settings
-from docqa.index import store
+from docqa.index.base import IndexNotFoundError, create_backend
 from docqa.index.results import SearchResult
 from docqa.index.search import Searcher
-from docqa.ingest.base import Document
+from docqa.model import Document
 from docqa.service.cache import ResultCache
 
 logger = logging.getLogger("docqa.service")
@@ -71,6 +71,7 @@ class LiveIndex:
     def __init__(self, index_dir: Path, settings: Settings, searcher: Searcher) -> None:
         self.index_dir = index_dir
         self.settings = settings
+        self.backend = create_backend(settings, index_dir)
         self.limiter = CapacityLimiter(settings.search_concurrency)
         self.current = Snapshot.of(searcher, settings, self.limiter)
         self.last_error: str | None = None
@@ -79,18 +80,17 @@ class LiveIndex:
         self._lock = threading.Lock()
 
     def reload(self) -> Reloaded:
-        """Serve the build CURRENT names; ReloadError, with the old build kept, if it fails."""
+        """Serve the backend's current build; ReloadError, with the old build kept, if it fails."""
         with self._lock:
             started = time.perf_counter()
             previous = self.current.version
-            pointer = self._pointer()
+            pointer = self.backend.current_id()
             try:
-                build_dir = store.current_build_dir(self.index_dir)
                 loaded = (
                     None
-                    if build_dir.name == previous
+                    if pointer == previous
                     else Snapshot.of(
-                        Searcher(build_dir, self.settings), self.settings, self.limiter
+                        Searcher.open(self.settings, self.index_dir), self.settings, self.limiter
                     )
                 )
             # Whatever breaks a load (a damaged build, a missing file, memory) must leave the
@@ -98,7 +98,7 @@ class LiveIndex:
             except Exception as error:
                 self._failed = pointer
                 self.last_error = f"could not load the index build: {error}"
-                expected = isinstance(error, store.IndexNotFoundError)
+                expected = isinstance(error, IndexNotFoundError)
                 logger.error(
                     "reload failed; still serving %s: %s", previous, error, exc_info=not expected
                 )
@@ -112,16 +112,9 @@ class LiveIndex:
             took_ms = round((time.perf_counter() - started) * 1000, 2)
             return Reloaded(previous, self.current.version, took_ms)
 
-    def _pointer(self) -> str | None:
-        try:
-            return (self.index_dir / store.CURRENT).read_text("utf-8").strip()
-        # Missing or garbled: nothing to switch to (a reload would say why).
-        except (OSError, ValueError):
-            return None
-
     def has_news(self) -> bool:
-        """CURRENT names a build other than the served one, and not one that already failed."""
-        pointer = self._pointer()
+        """The current build is not the served one, nor one that already failed."""
+        pointer = self.backend.current_id()
         return pointer not in {self.current.version, self._failed}
 
     async def watch(self, interval: float) -> None:

@@ -2,10 +2,11 @@
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 import pysbd
+
+from docqa.model import Span
 
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\S+")
@@ -25,14 +26,6 @@ _JOINS_NEXT = re.compile(
 MAX_BLOCK_CHARS = 2_000
 _SENTENCE_END = re.compile(r"[.!?…][\"'”»)\]]*\s+")
 _SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Span:
-    """A [start, end) character span of some text."""
-
-    start: int
-    end: int
 
 
 @lru_cache(maxsize=4)

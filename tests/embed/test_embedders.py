@@ -12,7 +12,7 @@ from test_blas import blas_threads_seen
 from docqa.config import Settings
 from docqa.embed.base import Embedder
 from docqa.embed.registry import get_embedder
-from docqa.index.loader import open_searcher
+from docqa.index.search import Searcher
 from docqa.ingest.pipeline import run_ingest
 
 TEXTS = [
@@ -166,9 +166,9 @@ def test_index_built_with_st_only_answers_english_questions(
     report = run_ingest(corpus, settings.index_dir, settings)
     assert report.documents == 3
 
-    searcher = open_searcher(settings.index_dir, settings)
-    assert [e["name"] for e in searcher.data.manifest["embedders"]] == ["st"]
-    assert searcher.data.manifest["embedders"][0]["dim"] == 384
+    searcher = Searcher.open(settings, settings.index_dir)
+    assert [e.name for e in searcher.data.manifest.embedders] == ["st"]
+    assert searcher.data.manifest.embedders[0].dim == 384
     for question, source, needle in [
         ("What time does the clinic open?", "clinic.txt", "opens at nine"),
         ("Is childhood vaccination free?", "vaccines.txt", "free"),

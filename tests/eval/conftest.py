@@ -7,14 +7,13 @@ from conftest import CorpusIndex
 from service.servers import Servers
 
 from docqa.eval.targets import SearcherTarget
-from docqa.index.loader import open_searcher
 from docqa.index.search import Searcher
 from docqa.service.app import create_app
 
 
 @pytest.fixture(scope="session")
 def searcher(corpus_index: CorpusIndex) -> Searcher:
-    return open_searcher(corpus_index.index_dir, corpus_index.settings)
+    return Searcher.open(corpus_index.settings, corpus_index.index_dir)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS_DIR, CorpusIndex
 
+from docqa import model
 from docqa.eval.dataset import DatasetError, Question, default_set, fingerprint, load_questions
 from docqa.eval.metrics import contains_answer
 from docqa.index import store
@@ -66,7 +67,7 @@ def test_every_answer_lies_inside_one_passage_of_its_document(
     """hit@k can only count an answer that a single passage (chunk) of the index holds."""
     data = store.read_build(store.current_build_dir(corpus_index.index_dir))
     passages: dict[str, list[str]] = {}
-    for doc_index, start, end in (chunk[: store.CHUNK_END + 1] for chunk in data.chunks):
+    for doc_index, start, end in (chunk[: model.CHUNK_END + 1] for chunk in data.chunks):
         doc = data.documents[doc_index]
         passages.setdefault(doc.doc_id, []).append(doc.text[start:end])
     missing = [

@@ -10,7 +10,7 @@ from service.servers import Servers
 from docqa.eval.dataset import fingerprint, load_questions
 from docqa.eval.runner import run
 from docqa.eval.targets import HttpTarget, SearcherTarget, TargetError
-from docqa.index.loader import open_searcher
+from docqa.index.search import Searcher
 from eval.questions import CROSS, EASY, IMPOSSIBLE, OFF_TOPIC, write_set
 
 
@@ -66,7 +66,7 @@ def test_a_run_that_spans_a_reload_names_both_builds(
 ) -> None:
     settings = make_settings(tmp_path / "index", small_corpus)
     ingest(settings)
-    other = SearcherTarget(open_searcher(settings.index_dir, settings), settings, "small")
+    other = SearcherTarget(Searcher.open(settings, settings.index_dir), settings, "small")
     report = run(
         SwitchingTarget(in_process, other), load_questions(set_path), 10, set_path=set_path
     )

@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from docqa.eval.dataset import load_questions
-from docqa.index.loader import open_searcher
 from docqa.index.search import Searcher
 
 SETS = Path(__file__).resolve().parents[2] / "docqa" / "eval" / "sets"
@@ -13,7 +12,7 @@ SETS = Path(__file__).resolve().parents[2] / "docqa" / "eval" / "sets"
 
 @pytest.fixture(scope="module")
 def searcher(corpus_index) -> Searcher:
-    return open_searcher(corpus_index.index_dir, corpus_index.settings)
+    return Searcher.open(corpus_index.settings, corpus_index.index_dir)
 
 
 @pytest.fixture(scope="module")

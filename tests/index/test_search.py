@@ -10,15 +10,15 @@ import pytest
 from conftest import CorpusIndex, ingest, make_settings, write_corpus
 from test_blas import blas_threads_seen, numpy_blas_threads
 
-from docqa.index.loader import open_searcher
 from docqa.index.search import Searcher
+from docqa.model import Vectors
 
 
 @pytest.fixture
 def small_searcher(small_corpus: Path, tmp_path: Path) -> Searcher:
     settings = make_settings(tmp_path / "index", small_corpus)
     ingest(settings)
-    return open_searcher(settings.index_dir, settings)
+    return Searcher.open(settings, settings.index_dir)
 
 
 @contextmanager
@@ -92,7 +92,7 @@ def test_a_search_beside_another_encodes_both_texts_in_one_call(
 
 def test_only_the_best_candidates_sentences_are_read(corpus_index: CorpusIndex) -> None:
     settings = make_settings(corpus_index.index_dir, corpus_index.corpus_dir, candidates=10)
-    searcher = open_searcher(settings.index_dir, settings)
+    searcher = Searcher.open(settings, settings.index_dir)
     proposed, scored = [], []
     chunk_scores, sentence_scores = searcher._chunk_scores, searcher._sentence_scores
 
@@ -135,7 +135,7 @@ def test_a_question_in_the_corpus_neither_lifts_its_passage_nor_answers(tmp_path
     )
     settings = make_settings(tmp_path / "index", corpus)
     ingest(settings)
-    searcher = open_searcher(settings.index_dir, settings)
+    searcher = Searcher.open(settings, settings.index_dir)
     scored = []
     sentence_scores = searcher._sentence_scores
 
@@ -161,7 +161,7 @@ def test_passages_of_questions_only_are_ranked_but_answer_nothing(tmp_path: Path
     )
     settings = make_settings(tmp_path / "index", corpus)
     ingest(settings)
-    result = open_searcher(settings.index_dir, settings).search("Who pays for the clinics?", 2)
+    result = Searcher.open(settings, settings.index_dir).search("Who pays for the clinics?", 2)
     assert [p.citation.doc_id for p in result.passages] == ["faq.txt", "more.txt"]
     assert result.answer is None
 
@@ -179,11 +179,10 @@ def test_a_search_reads_codes_and_indexes_never_the_float_vectors(
 ) -> None:
     settings = make_settings(tmp_path / "index", small_corpus, exact_search_max_chunks=exact_max)
     ingest(settings)
-    reference = open_searcher(settings.index_dir, settings)
-    guarded = open_searcher(settings.index_dir, settings)
+    reference = Searcher.open(settings, settings.index_dir)
+    guarded = Searcher.open(settings, settings.index_dir)
     data = guarded.data
-    data.chunk_vectors = dict.fromkeys(data.chunk_vectors, _Unread())
-    data.sentence_vectors = dict.fromkeys(data.sentence_vectors, _Unread())
+    data.vectors = {name: Vectors(_Unread(), _Unread()) for name in data.vectors}
     assert {index.exact for index in data.dense.values()} == {exact_max > 0}
     for question in (
         "How many rural hospitals are there?",

@@ -11,11 +11,11 @@ from pydantic import ValidationError
 from text.strategies import ANY_TEXT
 
 from docqa.config import Settings
-from docqa.ingest.base import Chunk
 from docqa.ingest.chunking import ChunkingParams, chunk_text
 from docqa.ingest.loaders import load_file
+from docqa.model import Chunk, Span
 from docqa.text.language import detect_language
-from docqa.text.sentences import Span, word_count
+from docqa.text.sentences import word_count
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 DEFAULT = ChunkingParams()

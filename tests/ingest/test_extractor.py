@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from docqa.ingest.base import Limits, LoadError
+from docqa.ingest.base import LoadError
 from docqa.ingest.extractor import Extractor
+from docqa.model import Limits
 
 from .pdfs import HELLO, IMAGE_END, IMAGE_START, MB, deflated, flate_pdf
 

@@ -7,8 +7,8 @@ from conftest import ingest, make_settings, write_corpus
 from pydantic import ValidationError
 
 from docqa.config import Settings
-from docqa.ingest.base import DEFAULT_LIMITS, Limits
 from docqa.ingest.pipeline import ingest_limits
+from docqa.model import DEFAULT_LIMITS, Limits
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from docqa.ingest.base import DEFAULT_LIMITS, Limits, LoadError
+from docqa.ingest.base import LoadError
 from docqa.ingest.loaders import SUPPORTED_SUFFIXES, load_file, load_source
 from docqa.ingest.loaders.html import MAX_DEPTH
+from docqa.model import DEFAULT_LIMITS, Limits
 
 from .pdfs import MB, deflated, flate_pdf, text_pdf
 

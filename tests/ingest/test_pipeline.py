@@ -15,28 +15,31 @@ import numpy as np
 import pytest
 from conftest import REPO, ingest, make_settings, tree_hashes, write_corpus
 
+from docqa import model
 from docqa.config import Settings
 from docqa.embed.registry import get_embedder
 from docqa.index import codes, store
-from docqa.index.loader import open_searcher
+from docqa.index.base import IndexNotFoundError
+from docqa.index.manifest import FORMAT_VERSION
+from docqa.index.search import Searcher
 from docqa.ingest import chunking
 from docqa.ingest.pipeline import IngestError, _rows_by_doc, run_ingest
 
 
-def read_current(index_dir: Path) -> store.IndexData:
+def read_current(index_dir: Path) -> store.FaissBuild:
     return store.read_build(store.current_build_dir(index_dir))
 
 
-def doc_rows(data: store.IndexData, source: str) -> tuple[np.ndarray, np.ndarray]:
+def doc_rows(data: store.FaissBuild, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Chunk and sentence row numbers of the document with this source path."""
     index = next(i for i, d in enumerate(data.documents) if d.source == source)
     return (
-        np.flatnonzero(data.chunks[:, store.CHUNK_DOC] == index),
-        np.flatnonzero(data.sentences[:, store.SENT_DOC] == index),
+        np.flatnonzero(data.chunks[:, model.CHUNK_DOC] == index),
+        np.flatnonzero(data.sentences[:, model.SENT_DOC] == index),
     )
 
 
-def texts_of(data: store.IndexData, table: np.ndarray, rows: np.ndarray) -> list[str]:
+def texts_of(data: store.FaissBuild, table: np.ndarray, rows: np.ndarray) -> list[str]:
     out = []
     for row in rows:
         doc, start, end = table[row][:3]
@@ -44,13 +47,13 @@ def texts_of(data: store.IndexData, table: np.ndarray, rows: np.ndarray) -> list
     return out
 
 
-def assert_vectors_match_their_texts(data: store.IndexData, settings: Settings) -> None:
+def assert_vectors_match_their_texts(data: store.FaissBuild, settings: Settings) -> None:
     """Each stored vector embeds the text its row points to: reuse kept the rows aligned."""
     for name in settings.embedders:
         embedder = get_embedder(name, settings)
         for table, vectors in (
-            (data.chunks, data.chunk_vectors[name]),
-            (data.sentences, data.sentence_vectors[name]),
+            (data.chunks, data.vectors[name].chunks),
+            (data.sentences, data.vectors[name].sentences),
         ):
             fresh = embedder.encode_passages(texts_of(data, table, np.arange(len(table))))
             cosines = np.sum(fresh * vectors, axis=1)
@@ -65,9 +68,9 @@ def test_ingest_builds_a_searchable_index(small_corpus: Path, tmp_path: Path) ->
     assert report.chunks >= 3 and report.sentences >= report.chunks
     assert report.skipped == []
     assert (report.reused_documents, report.embedded_documents) == (0, 3)
-    assert report.build_dir == store.current_build_dir(settings.index_dir)
+    assert Path(report.location) == store.current_build_dir(settings.index_dir)
 
-    searcher = open_searcher(settings.index_dir, settings)
+    searcher = Searcher.open(settings, settings.index_dir)
     result = searcher.search("¿Con qué recursos se financia el programa?", 3)
     top = result.passages[0]
     assert top.citation.source == "notas/financiamiento.txt"
@@ -88,7 +91,7 @@ def test_reingest_of_an_unchanged_corpus_reuses_every_document(
 
     # Nothing changed: the current build stays, no new one is written.
     assert second.up_to_date and second.build_id == first.build_id
-    assert second.build_dir == first.build_dir
+    assert Path(second.location) == Path(first.location)
     assert len(list((settings.index_dir / store.BUILDS).iterdir())) == 1
     assert (second.reused_documents, second.embedded_documents) == (3, 0)
     assert (second.documents, second.chunks, second.sentences) == (
@@ -99,9 +102,9 @@ def test_reingest_of_an_unchanged_corpus_reuses_every_document(
     np.testing.assert_array_equal(after.chunks, before.chunks)
     np.testing.assert_array_equal(after.sentences, before.sentences)
     for name in settings.embedders:
-        np.testing.assert_array_equal(after.chunk_vectors[name], before.chunk_vectors[name])
-        np.testing.assert_array_equal(after.sentence_vectors[name], before.sentence_vectors[name])
-    assert after.manifest["corpus_hash"] == before.manifest["corpus_hash"]
+        np.testing.assert_array_equal(after.vectors[name].chunks, before.vectors[name].chunks)
+        np.testing.assert_array_equal(after.vectors[name].sentences, before.vectors[name].sentences)
+    assert after.manifest.corpus_hash == before.manifest.corpus_hash
 
 
 def test_a_new_exact_search_threshold_rebuilds_the_index_without_reembedding(
@@ -110,7 +113,7 @@ def test_a_new_exact_search_threshold_rebuilds_the_index_without_reembedding(
     settings = make_settings(tmp_path / "index", small_corpus)
     first = ingest(settings)
     questions = ["rural hospitals", "¿Quién financia el programa?", "free vaccination"]
-    exact = open_searcher(settings.index_dir, settings)
+    exact = Searcher.open(settings, settings.index_dir)
     expected = [exact.search(q, 3) for q in questions]
 
     approximate = make_settings(tmp_path / "index", small_corpus, exact_search_max_chunks=0)
@@ -118,13 +121,11 @@ def test_a_new_exact_search_threshold_rebuilds_the_index_without_reembedding(
     assert not second.up_to_date and second.build_id != first.build_id
     assert (second.reused_documents, second.embedded_documents) == (3, 0)
     data = read_current(settings.index_dir)
-    assert data.manifest["dense_index"] == "hnsw-sq8"
+    assert data.manifest.dense_index == "hnsw-sq8"
     assert not any(index.exact for index in data.dense.values())
-    assert (
-        data.manifest["lexicon_index"] == data.lexicon.kinds == {"es": "hnsw-sq8", "en": "hnsw-sq8"}
-    )
+    assert data.manifest.lexicon_index == data.lexicon.kinds == {"es": "hnsw-sq8", "en": "hnsw-sq8"}
     # On a corpus this small the graph reaches every chunk: the ranking is the exact one.
-    searcher = open_searcher(settings.index_dir, approximate)
+    searcher = Searcher.open(approximate, settings.index_dir)
     for question, before in zip(questions, expected, strict=True):
         after = searcher.search(question, 3)
         assert [(p.text, p.citation) for p in after.passages] == [
@@ -151,8 +152,8 @@ def test_a_threshold_that_changes_only_the_lexicon_index_rebuilds(
     second = ingest(between)
     assert not second.up_to_date and second.embedded_documents == 0
     data = read_current(settings.index_dir)
-    assert data.manifest["dense_index"] == "flat"
-    assert data.manifest["lexicon_index"] == {"es": "hnsw-sq8", "en": "hnsw-sq8"}
+    assert data.manifest.dense_index == "flat"
+    assert data.manifest.lexicon_index == {"es": "hnsw-sq8", "en": "hnsw-sq8"}
     assert ingest(between).up_to_date
 
 
@@ -168,7 +169,7 @@ def test_sentence_codes_of_another_kind_are_rebuilt_without_reembedding(
     assert not second.up_to_date and second.build_id != first.build_id
     assert (second.reused_documents, second.embedded_documents) == (3, 0)
     data = read_current(settings.index_dir)
-    assert data.manifest["sentence_codes"] == "sq8"
+    assert data.manifest.sentence_codes == "sq8"
     assert {c._index.sa_code_size() for c in data.sentence_codes.values()} == {384, 512}
     assert ingest(settings).up_to_date
 
@@ -183,9 +184,7 @@ def test_new_chunking_code_reembeds_every_file(
     second = ingest(settings)
     assert not second.up_to_date and second.build_id != first.build_id
     assert (second.reused_documents, second.embedded_documents) == (0, 3)
-    assert read_current(settings.index_dir).manifest["reuse_key"]["chunking_code"] == (
-        "0123456789abcdef"
-    )
+    assert read_current(settings.index_dir).manifest.reuse_key.chunking_code == ("0123456789abcdef")
 
 
 def test_changing_one_file_reembeds_only_that_file(small_corpus: Path, tmp_path: Path) -> None:
@@ -202,23 +201,23 @@ def test_changing_one_file_reembeds_only_that_file(small_corpus: Path, tmp_path:
     after = read_current(settings.index_dir)
 
     assert (report.reused_documents, report.embedded_documents) == (2, 1)
-    assert after.manifest["corpus_hash"] != before.manifest["corpus_hash"]
+    assert after.manifest.corpus_hash != before.manifest.corpus_hash
     for source in ("hospitals.md", "notas/financiamiento.txt"):
         old_c, old_s = doc_rows(before, source)
         new_c, new_s = doc_rows(after, source)
         for name in settings.embedders:
             np.testing.assert_array_equal(
-                after.chunk_vectors[name][new_c], before.chunk_vectors[name][old_c]
+                after.vectors[name].chunks[new_c], before.vectors[name].chunks[old_c]
             )
             np.testing.assert_array_equal(
-                after.sentence_vectors[name][new_s], before.sentence_vectors[name][old_s]
+                after.vectors[name].sentences[new_s], before.vectors[name].sentences[old_s]
             )
     changed_c, _ = doc_rows(after, "salud.txt")
     assert any("sábados" in t for t in texts_of(after, after.chunks, changed_c))
     # Reused and fresh rows alike hold the vector of their own text.
     assert_vectors_match_their_texts(after, settings)
 
-    answer = open_searcher(settings.index_dir, settings).search("¿Se vacuna los sábados?", 1)
+    answer = Searcher.open(settings, settings.index_dir).search("¿Se vacuna los sábados?", 1)
     assert answer.passages[0].citation.source == "salud.txt"
     assert "sábados" in answer.passages[0].text
 
@@ -233,13 +232,13 @@ def test_deleting_a_file_removes_its_chunks(small_corpus: Path, tmp_path: Path) 
     assert report.documents == 2
     assert (report.reused_documents, report.embedded_documents) == (2, 0)
     assert sorted(d.source for d in after.documents) == ["notas/financiamiento.txt", "salud.txt"]
-    assert set(after.chunks[:, store.CHUNK_DOC].tolist()) == {0, 1}
+    assert set(after.chunks[:, model.CHUNK_DOC].tolist()) == {0, 1}
     assert all(
         "hospital network" not in t for t in texts_of(after, after.chunks, range(len(after.chunks)))
     )
     assert_vectors_match_their_texts(after, settings)
 
-    result = open_searcher(settings.index_dir, settings).search(
+    result = Searcher.open(settings, settings.index_dir).search(
         "How many rural hospitals are there?", 5
     )
     assert all(p.citation.source != "hospitals.md" for p in result.passages)
@@ -262,7 +261,7 @@ def test_corpus_without_readable_files_fails_and_keeps_the_previous_index(
 
     assert (settings.index_dir / store.CURRENT).read_text("utf-8") == current_before
     assert tree_hashes(settings.index_dir) == index_before
-    result = open_searcher(settings.index_dir, settings).search("rural hospitals", 1)
+    result = Searcher.open(settings, settings.index_dir).search("rural hospitals", 1)
     assert result.passages[0].citation.source == "hospitals.md"
 
 
@@ -362,10 +361,10 @@ def test_ingest_killed_mid_embedding_leaves_the_previous_index_intact(
     assert child.poll() is None, "the child finished before it could be interrupted"
     assert kill(child) == -signal.SIGKILL
 
-    assert store.current_build_dir(settings.index_dir) == first.build_dir
+    assert store.current_build_dir(settings.index_dir) == Path(first.location)
     assert sorted(p.name for p in (settings.index_dir / store.BUILDS).iterdir()) == builds_before
     assert tree_hashes(settings.index_dir / store.BUILDS) == index_before
-    searcher = open_searcher(settings.index_dir, settings)
+    searcher = Searcher.open(settings, settings.index_dir)
     assert searcher.version == first.build_id
     result = searcher.search("How many rural hospitals are there?", 2)
     assert result.passages[0].citation.source == "hospitals.md"
@@ -373,7 +372,7 @@ def test_ingest_killed_mid_embedding_leaves_the_previous_index_intact(
     # The dead process's lock went with it: the next ingest runs and switches in normally.
     again = ingest(settings)
     assert again.reused_documents == 3
-    assert store.current_build_dir(settings.index_dir) == again.build_dir
+    assert store.current_build_dir(settings.index_dir) == Path(again.location)
     assert not [p for p in (settings.index_dir / store.BUILDS).iterdir() if p.name.startswith(".")]
 
 
@@ -423,14 +422,14 @@ def test_a_damaged_current_build_does_not_block_the_next_ingest(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     settings = make_settings(tmp_path / "index", small_corpus)
-    damaged = ingest(settings).build_dir
+    damaged = Path(ingest(settings).location)
     damage(damaged, settings.embedders[0])
     with caplog.at_level("WARNING", logger="docqa.ingest.pipeline"):
         report = ingest(settings)
     assert "re-embedding every document" in caplog.text
-    assert report.build_dir != damaged
+    assert Path(report.location) != damaged
     assert report.embedded_documents == 3
-    assert open_searcher(settings.index_dir, settings).search("rural hospitals", 1).passages
+    assert Searcher.open(settings, settings.index_dir).search("rural hospitals", 1).passages
 
 
 def _as_older_format(build_dir: Path, older: int) -> None:
@@ -449,14 +448,14 @@ def test_a_build_in_an_older_format_lends_its_vectors_if_laid_out_alike(
 ) -> None:
     settings = make_settings(tmp_path / "index", small_corpus)
     first = ingest(settings)
-    _as_older_format(first.build_dir, older)
-    with pytest.raises(store.IndexNotFoundError, match=f"index format {older}"):
-        open_searcher(settings.index_dir, settings)
+    _as_older_format(Path(first.location), older)
+    with pytest.raises(IndexNotFoundError, match=f"index format {older}"):
+        Searcher.open(settings, settings.index_dir)
     second = ingest(settings)
     assert not second.up_to_date and second.build_id != first.build_id
     assert (second.reused_documents, second.embedded_documents) == (3 - embedded, embedded)
-    assert read_current(settings.index_dir).manifest["format"] == store.FORMAT_VERSION
-    assert open_searcher(settings.index_dir, settings).search("rural hospitals", 1).passages
+    assert read_current(settings.index_dir).manifest.format == FORMAT_VERSION
+    assert Searcher.open(settings, settings.index_dir).search("rural hospitals", 1).passages
     assert ingest(settings).up_to_date
 
 
@@ -464,7 +463,7 @@ def test_an_older_build_with_damaged_vectors_is_re_embedded(
     small_corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = make_settings(tmp_path / "index", small_corpus)
-    build_dir = ingest(settings).build_dir
+    build_dir = Path(ingest(settings).location)
     _as_older_format(build_dir, 5)
     _mismatched_vectors(build_dir, settings.embedders[0])
     with caplog.at_level("WARNING", logger="docqa.ingest.pipeline"):

@@ -14,7 +14,7 @@ import pytest
 from conftest import CorpusIndex, assert_same_passages, make_settings
 from starlette.testclient import TestClient
 
-from docqa.index.store import IndexNotFoundError
+from docqa.index.base import IndexNotFoundError
 from docqa.service.app import create_app
 from service.servers import Servers, free_port
 

@@ -12,9 +12,10 @@ import pytest
 from conftest import SMALL_CORPUS, assert_same_passages, ingest, make_settings, write_corpus
 
 from docqa.config import Settings
+from docqa.embed.registry import get_embedder
 from docqa.index import store
 from docqa.index.search import Searcher
-from docqa.ingest.base import Document
+from docqa.model import Document
 from docqa.service.app import create_app
 from service.servers import Servers
 
@@ -163,11 +164,13 @@ def test_requests_during_a_swap_see_exactly_one_build(
     site = start_site(result_cache_size=0)
     second = site.add_file_and_ingest()
     builds = site.settings.index_dir / store.BUILDS
+    embedders = [get_embedder(name, site.settings) for name in site.settings.embedders]
+
+    def searcher(build: str) -> Searcher:
+        return Searcher(store.read_build(builds / build), embedders, site.settings)
+
     expected = {
-        build: {
-            q: Searcher(builds / build, site.settings).search(q, 3).to_dict()["passages"]
-            for q in QUESTIONS
-        }
+        build: {q: searcher(build).search(q, 3).to_dict()["passages"] for q in QUESTIONS}
         for build in (site.first_version, second)
     }
     assert expected[site.first_version] != expected[second]

@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from docqa.ingest.loaders import load_file
+from docqa.model import Span
 from docqa.text.language import detect_language
-from docqa.text.sentences import MAX_BLOCK_CHARS, Span, sentence_spans, word_count
+from docqa.text.sentences import MAX_BLOCK_CHARS, sentence_spans, word_count
 from text.strategies import ANY_TEXT
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"

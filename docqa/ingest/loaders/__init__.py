@@ -4,12 +4,13 @@ import hashlib
 import stat
 from pathlib import Path
 
-from docqa.ingest.base import DEFAULT_LIMITS, Extracted, Limits, LoadError
+from docqa.ingest.base import Extracted, LoadError
 from docqa.ingest.loaders.base import Loader, describe_os_error
 from docqa.ingest.loaders.html import HtmlLoader
 from docqa.ingest.loaders.markdown import MarkdownLoader
 from docqa.ingest.loaders.pdf import PdfLoader
 from docqa.ingest.loaders.text import TextLoader
+from docqa.model import DEFAULT_LIMITS, Limits
 
 _LOADERS: dict[str, Loader] = {
     suffix: loader

@@ -8,7 +8,8 @@ from abc import ABC, abstractmethod
 from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
 
-from docqa.ingest.base import Extracted, Limits, LoadError, Page
+from docqa.ingest.base import Extracted, LoadError
+from docqa.model import Limits, Page
 
 MAX_TITLE_CHARS = 200
 # charset_normalizer's mess score above which a decoding is more likely mojibake than text.

@@ -4,9 +4,10 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from docqa.ingest.base import Extracted, Limits, LoadError
+from docqa.ingest.base import Extracted, LoadError
 from docqa.ingest.loaders.base import Loader, decode_text, finish
 from docqa.ingest.loaders.html_depth import nesting_depth
+from docqa.model import Limits
 
 _INVISIBLE = frozenset(
     {"head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object"}

@@ -2,8 +2,9 @@
 
 import re
 
-from docqa.ingest.base import Extracted, Limits
+from docqa.ingest.base import Extracted
 from docqa.ingest.loaders.base import Loader, decode_plain_text, finish
+from docqa.model import Limits
 
 _ATX_HEADING = re.compile(r" {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
 _FENCE = re.compile(r" {0,3}(```|~~~)")

@@ -5,8 +5,9 @@ import io
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, LimitReachedError
 
-from docqa.ingest.base import Extracted, Limits, LoadError, Page
+from docqa.ingest.base import Extracted, LoadError
 from docqa.ingest.loaders.base import Loader, check_chars, finish, normalize_text
+from docqa.model import Limits, Page
 
 PAGE_SEPARATOR = "\n\n"
 

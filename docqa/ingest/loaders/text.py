@@ -1,7 +1,8 @@
 """Plain-text files."""
 
-from docqa.ingest.base import Extracted, Limits
+from docqa.ingest.base import Extracted
 from docqa.ingest.loaders.base import Loader, decode_plain_text, finish
+from docqa.model import Limits
 
 
 class TextLoader(Loader):

@@ -18,6 +18,6 @@ def health(live: LiveDep) -> Health:
         model=", ".join(e.model_id for e in searcher.embedders),
         embedders=[e.name for e in searcher.embedders],
         index_version=searcher.version,
-        built_at=searcher.data.manifest.get("built_at"),
+        built_at=searcher.data.manifest.built_at,
         last_reload_error=live.last_error,
     )
