@@ -30,6 +30,8 @@ _PATTERNS = [
         rf"(?P<month>{_MONTH})(?:\s+(?:de|del|of))?\s+(?P<year>{_YEAR})",
         rf"{_YEAR_END}\s+(?P<endyear>{_YEAR})",
         rf"(?P<year>{_YEAR})(?:\s*[-–]\s*{_YEAR})?",
+        # A month alone after a preposition: "In February", "as of May", "desde marzo".
+        rf"(?:in|of|since|until|by|en|de|para|desde|hasta|a)\s+(?P<alone>{_MONTH})",
     )
 ]
 
@@ -57,12 +59,12 @@ class DateSpan:
 
 def _key(match: re.Match[str]) -> tuple[int, int, int] | None:
     group = match.groupdict()
-    month = _MONTHS.get((group.get("month") or "").lower(), 0)
+    month = _MONTHS.get((group.get("month") or group.get("alone") or "").lower(), 0)
     day = int(group.get("day") or 0)
     year = int(group.get("year") or 0)
     if group.get("endyear"):
         year, month = int(group["endyear"]), 12
-    if (month == _MONTHS["may"] and not (day or year)) or not 0 <= day <= 31:
+    if (month == _MONTHS["may"] and not (day or year or group.get("alone"))) or not day <= 31:
         return None
     return year, month, day
 
@@ -75,5 +77,7 @@ def find_dates(text: str) -> list[DateSpan]:
             key = _key(match)
             overlaps = any(d.start < match.end() and match.start() < d.end for d in found)
             if key is not None and not overlaps:
-                found.append(DateSpan(match[0], match.start(), match.end(), key))
+                # Of "in February" the date is the month.
+                start, end = match.span("alone") if match.groupdict().get("alone") else match.span()
+                found.append(DateSpan(text[start:end], start, end, key))
     return sorted(found, key=lambda d: d.start)

@@ -87,22 +87,33 @@ class Focus:
         if not self or not spans:
             return taken
         for word in _WORD.finditer(text):
-            if not self._matches(word[0]):
-                continue
-            before = [i for i, (_, end) in enumerate(spans) if end <= word.start()]
-            after = [i for i, (start, _) in enumerate(spans) if start >= word.end()]
-            if (
-                before
-                and _words(text[spans[before[-1]][1] : word.start()]) <= MAX_WORDS_AFTER_VALUE
-            ):
-                i = before[-1]
-                taken[i] = True
-                while i > 0 and _RANGE.fullmatch(text[spans[i - 1][1] : spans[i][0]]):
-                    i -= 1
+            if self._matches(word[0]):
+                for i in nearest_values(text, spans, word.start(), word.end()):
                     taken[i] = True
-            elif after and _words(text[word.end() : spans[after[0]][0]]) <= MAX_WORDS_BEFORE_VALUE:
-                taken[after[0]] = True
         return taken
+
+
+def nearest_values(text: str, spans: list[tuple[int, int]], start: int, end: int) -> list[int]:
+    """The values (indices into `spans`, in order) that the word at `start:end` of `text` is
+    about: the one just before it ("669 hospitales"), else the one just after ("hospitals:
+    669"); a range is about both its ends ("de 80 a 660 hospitales")."""
+    before = [i for i, (_, stop) in enumerate(spans) if stop <= start]
+    after = [i for i, (begin, _) in enumerate(spans) if begin >= end]
+    if before and _words(text[spans[before[-1]][1] : start]) <= MAX_WORDS_AFTER_VALUE:
+        i = before[-1]
+        found = [i]
+        while i > 0 and _RANGE.fullmatch(text[spans[i - 1][1] : spans[i][0]]):
+            i -= 1
+            found.insert(0, i)
+        return found
+    if after and _words(text[end : spans[after[0]][0]]) <= MAX_WORDS_BEFORE_VALUE:
+        return [after[0]]
+    return []
+
+
+def opens_range(text: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether value `i` is the first end of a range ("80" in "de 80 a 660"): where it was."""
+    return i + 1 < len(spans) and bool(_RANGE.fullmatch(text[spans[i][1] : spans[i + 1][0]]))
 
 
 def _same_stem(a: str, b: str) -> bool:

@@ -12,17 +12,18 @@ from dataclasses import dataclass
 from docqa.index.lexical import stopwords
 from docqa.text.normalize import fold
 
-QUANTITY, DATE, PERSON, PLACE, PERCENTAGE, DEFINITION, NONE = (
+QUANTITY, DATE, PERSON, PLACE, PERCENTAGE, NAME, DEFINITION, NONE = (
     "quantity",
     "date",
     "person",
     "place",
     "percentage",
+    "name",
     "definition",
     "none",
 )
 # Types whose answer is one value inside the sentence (a figure, a date, a name).
-TYPED = frozenset({QUANTITY, DATE, PERSON, PLACE, PERCENTAGE})
+TYPED = frozenset({QUANTITY, DATE, PERSON, PLACE, PERCENTAGE, NAME})
 
 # Cue patterns over the folded question (lower case, no accents, no "¿"), most specific first:
 # "¿qué porcentaje…?" is a share before it is a "qué"; "¿cuántos años…?" a quantity, not a date.
@@ -61,13 +62,26 @@ _CUES: list[tuple[str, str]] = [
         r"ciudades|pais|region|municipio|entidad|entidades)\b|\bwhere\b|\b(?:in\s+)?(?:what|which)"
         r"\s+(?:state|states|place|places|city|cities|country|region|town)\b",
     ),
-    # "¿Cómo se llama…?", "what was it called": a named thing, not a definition.
-    (NONE, r"\b(?:se\s+llama(?:ba)?|nombre|name[ds]?|called)\b"),
+    # "¿Cómo se llama…?", "what was it called", "which newspaper…": a named thing (an
+    # institution, a plan, a publication), not a definition.
+    (
+        NAME,
+        r"\b(?:se\s+llama(?:ba)?|nombre|name[ds]?|called)\b|\b(?:que|cual(?:es)?|which|what)\s+"
+        r"(?:(?:otr[oa]s?|other)\s+)?(?:[a-z]+\s+)?(?:organismo|institucion|dependencia|hospital|periodico|"
+        r"diario|medio|modelo|programa|plan|centro|iniciativa|agency|body|institution|newspaper|"
+        r"outlet|model|programme|program|plan|centre|center|organi[sz]ation|initiative|scheme)",
+    ),
     (
         DEFINITION,
         r"\bque\s+(?:es|son|era|significa|incluye|incluyen|ofrece|ofrecen|hace|hacen|cubre|"
         r"abarca)\b|\ben\s+que\s+consiste\b|\bwhat\s+(?:is|are|was|does|do)\b|\bdefine\b|"
         r"\bmeaning\s+of\b|\bwhat\s+(?:services|benefits)\b",
+    ),
+    # Last: a keyword search for an office holder, "imss director 1991 to 1993".
+    (
+        PERSON,
+        r"\b(?:director(?:a|es)?|president[ea]?|secretari[oa]|titular|gobernador(?:a)?|"
+        r"governor|founder|fundador(?:a)?)\b",
     ),
 ]
 _COMPILED = [(kind, re.compile(pattern)) for kind, pattern in _CUES]

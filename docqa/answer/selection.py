@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from docqa.answer.context import best_value
 from docqa.answer.focus import Focus, numbers, stems
 from docqa.answer.question import CURRENCIES, DATE, PERSON, QUANTITY, Analysis
 from docqa.answer.values import Value, find_values
@@ -188,21 +189,25 @@ class AnswerSelector:
         needs_value = self.terms.analysis.type in _NEEDS_VALUE
         return not (needs_value and says_not_given(candidate.text))
 
-    def choose(self, candidates: list[Candidate]) -> Choice | None:
+    def choose(self, candidates: list[Candidate], direct_only: bool = False) -> Choice | None:
+        """The best candidate; with `direct_only`, the best that states the value outright."""
         best: Choice | None = None
         for candidate in candidates:
             if not self.eligible(candidate):
                 continue
             found = evidence(candidate, self.terms) if self.terms.analysis.typed else NO_EVIDENCE
+            direct = bool(found.values) and self._states(candidate, found)
+            if direct_only and not direct:
+                continue
             score = sum(
                 weight * signal.score(candidate, self.terms, found)
                 for signal, weight in self.signals
                 if weight
             )
             if best is None or score > best.score:
-                # The value next to the focus, else the first one.
-                value = next(iter(found.counted or found.values), None)
-                direct = bool(found.values) and self._states(candidate, found)
+                value = best_value(
+                    candidate.text, found.values, found.counted, self.terms.words, self.terms.folded
+                )
                 best = Choice(candidate, value, score, direct=direct)
         return best
 

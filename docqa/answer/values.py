@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from docqa.answer.dates import find_dates
 from docqa.answer.quantities import find_numbers
-from docqa.answer.question import DATE, PERCENTAGE, PERSON, PLACE, QUANTITY
+from docqa.answer.question import DATE, NAME, PERCENTAGE, PERSON, PLACE, QUANTITY
 from docqa.index.lexical import stopwords
 from docqa.text.normalize import fold
 
@@ -19,6 +19,14 @@ _PERCENT_SIGN = re.compile(r"\s?%|\s+por\s+ciento\b|\s+percent\b|\s+per\s+cent\b
 _CAPITALISED = r"[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+(?:-[A-ZÁÉÍÓÚÑÜ][a-záéíóúñü]+)?"
 _NAME = re.compile(
     rf"(?<![\w-]){_CAPITALISED}(?:\s+(?:(?:de|del|de\s+la|de\s+los|van|von)\s+)?{_CAPITALISED})*"
+)
+# A named thing: a quoted title ("La Clínica es Nuestra"), or capitalised words and acronyms
+# joined by the little words inside names ("Health Services of the Mexican Institute of Social
+# Security for Welfare", "Centro Médico Nacional Siglo XXI", "INSABI").
+_PART = r"(?:[A-ZÁÉÍÓÚÑÜ][\w’'-]*)"
+_JOIN = r"(?:de|del|de\s+la|de\s+los|de\s+las|para|el|la|los|y|e|of|of\s+the|for|the|and|in)"
+_ENTITY = re.compile(
+    rf"[“\"«]([^”\"»\n]{{3,80}})[”\"»]|(?<![\w-])({_PART}(?:\s+(?:{_JOIN}\s+)?{_PART})*)"
 )
 # Institutions and their parts are capitalised too; a name made of them is not a person's.
 _INSTITUTIONAL = frozenset(
@@ -170,6 +178,23 @@ def _names(text: str, lang: str, kind: str) -> list[Value]:
     return [v for v in found if text[v.start : v.end] == v.text]
 
 
+def _entities(text: str) -> list[Value]:
+    stop = stopwords("es") | stopwords("en")
+    found = []
+    for match in _ENTITY.finditer(text):
+        start, end = match.span(1) if match[1] else match.span(2)
+        words = text[start:end].split()
+        # A title in quotes is whole; a sentence's first word is capitalised whatever it is:
+        # "Según el INSABI", "The Decree".
+        while not match[1] and words and (fold(words[0]) in stop or fold(words[0]) in _OPENERS):
+            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
+            words = words[1:]
+        if not words or (start == 0 and len(words) == 1 and not words[0].isupper()):
+            continue
+        found.append(Value(text[start:end], start, end, NAME))
+    return found
+
+
 def find_values(text: str, kind: str, lang: str) -> list[Value]:
     """The values of type `kind` in `text`, in order; none for an untyped kind."""
     if kind in (QUANTITY, PERCENTAGE):
@@ -178,4 +203,6 @@ def find_values(text: str, kind: str, lang: str) -> list[Value]:
         return [Value(d.text, d.start, d.end, DATE, date=d.key) for d in find_dates(text)]
     if kind in (PERSON, PLACE):
         return _names(text, lang, kind)
+    if kind == NAME:
+        return _entities(text)
     return []

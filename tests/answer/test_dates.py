@@ -16,6 +16,9 @@ from docqa.answer.dates import find_dates
         ("a finales de 2023 operaba", "a finales de 2023", (2023, 12, 0), "2023-12"),
         ("In 2022 it served", "2022", (2022, 0, 0), "2022"),
         ("Santiago Levy 2000-2005", "2000-2005", (2000, 0, 0), "2000"),
+        ("In February, with the public signing", "February", (0, 2, 0), "--02"),
+        ("As of May, it was reported", "May", (0, 5, 0), "--05"),
+        ("desde marzo se firma", "marzo", (0, 3, 0), "--03"),
     ],
 )
 def test_dates_are_found(text: str, date: str, key: tuple, iso: str) -> None:
@@ -24,7 +27,7 @@ def test_dates_are_found(text: str, date: str, key: tuple, iso: str) -> None:
     assert text[found.start : found.end] == found.text
 
 
-def test_may_is_a_month_only_beside_a_day_or_year() -> None:
+def test_may_is_a_month_only_beside_a_day_a_year_or_a_preposition() -> None:
     assert find_dates("May I ask a question?") == []
     assert [d.text for d in find_dates("el 12 de mayo")] == ["12 de mayo"]
 

@@ -3,28 +3,10 @@
 from dataclasses import replace
 
 from docqa.answer.figures import disagreeing_figures
-from docqa.answer.focus import Focus, numbers, terms
-from docqa.answer.question import analyze
-from docqa.answer.selection import AnswerSelector, AnswerWeights, Candidate, Terms
-from docqa.text.normalize import fold
+from docqa.answer.focus import terms
+from docqa.answer.selection import AnswerSelector, AnswerWeights, Terms
 
-
-def make_terms(question: str, lang: str, renderings: dict[str, str] | None = None) -> Terms:
-    analysis = analyze(question, lang)
-    words = [w for w in question.lower().replace("?", " ").replace("¿", " ").split()]
-    renderings = renderings or {}
-    focus = [*analysis.focus, *(renderings.get(w, "") for w in analysis.focus)]
-    return Terms(
-        analysis=analysis,
-        focus=Focus([w for w in focus if w]),
-        words=terms(words, [renderings.get(w) for w in words]),
-        numbers=frozenset(numbers(question)),
-        folded=fold(question),
-    )
-
-
-def candidate(text: str, rank: int = 0, similarity: float = 0.0, lang: str = "es") -> Candidate:
-    return Candidate(hash(text) % 1000, text, lang, rank, similarity)
+from .terms import candidate, make_terms
 
 
 def test_a_sentence_saying_the_value_is_not_given_never_answers_a_quantity() -> None:
@@ -111,3 +93,17 @@ def test_a_rare_word_of_the_question_counts_more_than_a_common_one() -> None:
     assert AnswerSelector(weighted(None), weights).choose([common, rare]).candidate is common
     chosen = AnswerSelector(weighted([0.1, 0.1, 3.0]), weights).choose([common, rare])
     assert chosen.candidate is rare
+
+
+def test_only_a_sentence_stating_the_value_outright_answers_when_asked_to() -> None:
+    terms_ = make_terms("¿Cuántos trabajadores tiene hoy el programa?", "es")
+    close = candidate(
+        "El número de trabajadores en el sistema IMSS-Bienestar ha crecido de 121,000 a 168,627.",
+        0,
+        3,
+    )
+    stated = candidate("El personal ha crecido de 23,967 a 274,977 trabajadores.", 4, 0.1)
+    selector = AnswerSelector(terms_, AnswerWeights())
+    assert selector.choose([close, stated]).candidate is close
+    choice = selector.choose([close, stated], direct_only=True)
+    assert choice.candidate is stated and choice.direct and choice.value.text == "274,977"

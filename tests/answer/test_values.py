@@ -23,6 +23,22 @@ from docqa.answer.values import find_values
             ["Nayarit", "Tlaxcala"],
         ),
         ("IMSS-Bienestar es gratuito.", "definition", "es", []),
+        # Named things: acronyms, quoted titles, names joined by "of the", "for"; not the
+        # capitalised word that opens a sentence.
+        (
+            "Tras disolverse el INSABI, IMSS-Bienestar creció.",
+            "name",
+            "es",
+            ["INSABI", "IMSS-Bienestar"],
+        ),
+        ("El programa “La Clínica es Nuestra” permite.", "name", "es", ["La Clínica es Nuestra"]),
+        (
+            "called Health Services of the Mexican Institute of Social Security for Welfare.",
+            "name",
+            "en",
+            ["Health Services of the Mexican Institute of Social Security for Welfare"],
+        ),
+        ("According to experts consulted by Reform, it will fail.", "name", "en", ["Reform"]),
     ],
 )
 def test_values_of_a_type(text: str, kind: str, lang: str, values: list[str]) -> None:
