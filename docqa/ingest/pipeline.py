@@ -3,7 +3,7 @@
 import fcntl
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +19,17 @@ from docqa.index.manifest import FORMAT_VERSION, ReuseKey
 from docqa.ingest import chunking
 from docqa.ingest.chunking import ChunkingParams, chunk_text
 from docqa.ingest.documents import Skipped, load_corpus
-from docqa.model import CHUNK_DOC, LANGS, SENT_DOC, Chunked, Document, Limits, Vectors
+from docqa.model import (
+    CHUNK_DOC,
+    CHUNK_FIRST,
+    CHUNK_STOP,
+    LANGS,
+    SENT_DOC,
+    Chunked,
+    Document,
+    Limits,
+    Vectors,
+)
 from docqa.text.language import detect_language
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -114,43 +124,99 @@ def _reusable_rows(
     }
 
 
-def chunk_corpus(documents: list[Document], params: ChunkingParams) -> Chunked:
-    """The documents' sentences and chunks as tables; each chunk's language is detected."""
-    chunk_rows: list[tuple[int, int, int, int, int, int]] = []
-    sentence_rows: list[tuple[int, int, int]] = []
-    for doc_index, doc in enumerate(documents):
-        spans, chunks = chunk_text(doc.doc_id, doc.text, doc.lang, params)
-        base = len(sentence_rows)
-        sentence_rows.extend((doc_index, span.start, span.end) for span in spans)
-        for chunk in chunks:
-            lang = LANGS.index(detect_language(doc.text[chunk.start : chunk.end]))
-            chunk_rows.append(
-                (doc_index, chunk.start, chunk.end, base + chunk.first, base + chunk.stop, lang)
-            )
-    return Chunked(
-        documents,
+def chunk_document(doc: Document, params: ChunkingParams) -> tuple[np.ndarray, np.ndarray]:
+    """One document's chunk and sentence rows as if it were the only one (document index 0,
+    sentences counted from 0): `merge_chunks` puts them in place. Each chunk's language is
+    detected."""
+    spans, chunks = chunk_text(doc.doc_id, doc.text, doc.lang, params)
+    sentence_rows = [(0, span.start, span.end) for span in spans]
+    chunk_rows = [
+        (
+            0,
+            c.start,
+            c.end,
+            c.first,
+            c.stop,
+            LANGS.index(detect_language(doc.text[c.start : c.end])),
+        )
+        for c in chunks
+    ]
+    return (
         np.array(chunk_rows, dtype=np.int32).reshape(-1, 6),
         np.array(sentence_rows, dtype=np.int32).reshape(-1, 3),
     )
 
 
-def _embed(
-    texts: list[str],
-    rows: np.ndarray,
-    out: np.ndarray,
-    encode: Callable[[list[str]], np.ndarray],
-    batch: int,
-    tick: Callable,
-) -> None:
-    """Encode the texts of `rows` into the same rows of `out`, a batch at a time.
+def merge_chunks(
+    documents: list[Document], tables: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> Chunked:
+    """The tables of the documents, chunked one by one (`chunk_document`), in their order."""
+    chunk_tables = [np.empty((0, 6), np.int32)]
+    sentence_tables = [np.empty((0, 3), np.int32)]
+    base = 0
+    for index, (chunks, sentences) in enumerate(tables):
+        chunks, sentences = chunks.copy(), sentences.copy()
+        chunks[:, CHUNK_DOC] = index
+        chunks[:, [CHUNK_FIRST, CHUNK_STOP]] += base
+        sentences[:, SENT_DOC] = index
+        base += len(sentences)
+        chunk_tables.append(chunks)
+        sentence_tables.append(sentences)
+    return Chunked(documents, np.concatenate(chunk_tables), np.concatenate(sentence_tables))
 
-    Each vector is written where it belongs as it comes: gathering them first held every
-    vector twice more (14 GB of float32 each time at 10^6 chunks).
+
+def chunk_corpus(documents: list[Document], params: ChunkingParams) -> Chunked:
+    """The documents' sentences and chunks as tables."""
+    return merge_chunks(documents, [chunk_document(doc, params) for doc in documents])
+
+
+class Rows:
+    """Some rows of a table of vectors, numbered from 0: item i is the table's row `rows[i]`.
+
+    An encoder writes each vector where it belongs as it comes: gathering them first held
+    every vector twice more (14 GB of float32 each time at 10^6 chunks).
     """
-    for start in range(0, len(rows), batch):
-        part = rows[start : start + batch]
-        out[part] = encode([texts[i] for i in part])
-        tick(len(part))
+
+    def __init__(self, table: np.ndarray, rows: np.ndarray) -> None:
+        self.table = table
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __setitem__(self, items: slice, vectors: np.ndarray) -> None:
+        self.table[self.rows[items]] = vectors
+
+
+# Writes every embedder's vectors of `texts` into `into[embedder.name]`, item i for texts[i].
+Encode = Callable[[Sequence[Embedder], list[str], dict[str, Rows], Settings, Progress], None]
+
+
+def encode_locally(
+    embedders: Sequence[Embedder],
+    texts: list[str],
+    into: dict[str, Rows],
+    settings: Settings,
+    progress: Progress,
+) -> None:
+    """The default `Encode`: in this process, `settings.embed_batch_size` texts a call."""
+    batch = settings.embed_batch_size
+    for embedder in embedders:
+        tick = progress(f"embedding ({embedder.name})", len(texts))
+        for start in range(0, len(texts), batch):
+            part = texts[start : start + batch]
+            into[embedder.name][start : start + len(part)] = embedder.encode_passages(part)
+            tick(len(part))
+
+
+@dataclass(frozen=True)
+class Stages:
+    """How ingest loads, chunks and embeds: here by default; docqa.ingest.ray* gives its own.
+    Everything else (the lock, reuse, the up-to-date check, the build) stays in run_ingest."""
+
+    load: Callable[[Path, Limits], tuple[list[Document], list[Skipped]]] = load_corpus
+    chunk: Callable[[list[Document], ChunkingParams], Chunked] = chunk_corpus
+    encode: Encode = encode_locally
 
 
 def _vectors(
@@ -160,6 +226,7 @@ def _vectors(
     key: ReuseKey,
     settings: Settings,
     progress: Progress,
+    encode: Encode = encode_locally,
 ) -> tuple[dict[str, Vectors], int]:
     """Every embedder's vectors of the chunks and sentences, copied from the previous build for
     the files it holds unchanged, encoded for the others; and how many files were reused."""
@@ -176,10 +243,9 @@ def _vectors(
     empty = np.empty(0, np.int64)
     todo_chunks = np.concatenate([empty, *(chunks_of[index] for index in fresh)])
     todo_sentences = np.concatenate([empty, *(sentences_of[index] for index in fresh)])
-    chunk_texts, sentence_texts = chunked.chunk_texts(), chunked.sentence_texts()
     vectors: dict[str, Vectors] = {}
     for embedder in embedders:
-        out = Vectors(
+        out = vectors[embedder.name] = Vectors(
             np.zeros((len(chunked.chunks), embedder.dim), np.float32),
             np.zeros((len(chunked.sentences), embedder.dim), np.float32),
         )
@@ -188,18 +254,21 @@ def _vectors(
             old = previous.vectors[embedder.name]
             out.chunks[chunks_of[index]] = old.chunks[old_chunks]
             out.sentences[sentences_of[index]] = old.sentences[old_sentences]
-        tick = progress(f"embedding ({embedder.name})", len(todo_chunks) + len(todo_sentences))
-        for texts, rows, into in (
-            (chunk_texts, todo_chunks, out.chunks),
-            (sentence_texts, todo_sentences, out.sentences),
-        ):
-            _embed(texts, rows, into, embedder.encode_passages, settings.embed_batch_size, tick)
-        vectors[embedder.name] = out
+    for texts, rows, table in (
+        (chunked.chunk_texts(), todo_chunks, "chunks"),
+        (chunked.sentence_texts(), todo_sentences, "sentences"),
+    ):
+        into = {name: Rows(getattr(v, table), rows) for name, v in vectors.items()}
+        encode(embedders, [texts[i] for i in rows], into, settings, progress)
     return vectors, len(reused)
 
 
 def run_ingest(
-    corpus_dir: Path, index_dir: Path, settings: Settings, progress: Progress | None = None
+    corpus_dir: Path,
+    index_dir: Path,
+    settings: Settings,
+    progress: Progress | None = None,
+    stages: Stages = Stages(),
 ) -> IngestReport:
     """Build a new index from `corpus_dir` and switch `index_dir` to it when complete."""
     started = time.perf_counter()
@@ -208,7 +277,7 @@ def run_ingest(
     progress = progress or (lambda _label, _total: lambda _n: None)
     backend = create_backend(settings, index_dir)
     with _exclusive(index_dir):
-        documents, skipped = load_corpus(corpus_dir, ingest_limits(settings))
+        documents, skipped = stages.load(corpus_dir, ingest_limits(settings))
         if not documents:
             raise IngestError(
                 f"no readable documents in {corpus_dir} ({len(skipped)} skipped); "
@@ -229,8 +298,10 @@ def run_ingest(
                 seconds=time.perf_counter() - started,
                 up_to_date=True,
             )
-        chunked = chunk_corpus(documents, chunking_params(settings))
-        vectors, reused_docs = _vectors(chunked, embedders, previous, key, settings, progress)
+        chunked = stages.chunk(documents, chunking_params(settings))
+        vectors, reused_docs = _vectors(
+            chunked, embedders, previous, key, settings, progress, stages.encode
+        )
         build_id, location = build_index(backend, chunked, vectors, embedders, key)
     return IngestReport(
         build_id=build_id,
