@@ -184,7 +184,7 @@ class Rows:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __setitem__(self, items: slice, vectors: np.ndarray) -> None:
+    def __setitem__(self, items: slice | np.ndarray, vectors: np.ndarray) -> None:
         self.table[self.rows[items]] = vectors
 
 
