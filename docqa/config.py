@@ -3,6 +3,7 @@
 import ipaddress
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -64,6 +65,13 @@ class Settings(BaseSettings):
     # Where builds are stored and searched (docqa.index.base.BACKENDS): "faiss", a build folder
     # of FAISS and bm25s files in index_dir, or "milvus", collections in a Milvus database.
     index_backend: Literal["faiss", "milvus"] = "faiss"
+    # The Milvus database of the "milvus" backend: a local file (Milvus Lite, which this
+    # process starts and stops; one process at a time) or a server's http(s)://host:19530.
+    milvus_uri: str = "var/milvus/docqa.db"
+    # The server's token ("user:password" or an API key); never printed or logged.
+    milvus_token: SecretStr | None = None
+    # Seconds to reach the Milvus server before saying it is unreachable.
+    milvus_connect_seconds: float = Field(10, gt=0)
 
     # Embedders fused at search time, by registry name (see docqa.embed.registry).
     embedders: ListSetting = Field(default_factory=lambda: ["e5", "use"])
@@ -161,6 +169,25 @@ class Settings(BaseSettings):
             return None
         _check_key(key, "the key")
         return key
+
+    @field_validator("milvus_token")
+    @classmethod
+    def _token(cls, token: SecretStr | None) -> SecretStr | None:
+        return token if token is not None and token.get_secret_value() else None
+
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_uri(cls, uri: str) -> str:
+        if urlsplit(uri).scheme in {"http", "https", "tcp", "unix"}:
+            return uri
+        # Milvus Lite opens only a file named so (its own check, with a less clear message).
+        name = Path(uri).name
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,32}\.db", name):
+            raise ValueError(
+                f"{uri!r} is neither http(s)://host:port nor a Milvus Lite file: write e.g. "
+                "var/milvus/docqa.db (letters, digits, . _ -, at most 35 characters, ending .db)"
+            )
+        return uri
 
     @field_validator("api_keys")
     @classmethod

