@@ -134,6 +134,25 @@ def _convert_into(folder: Path, source: dict[str, str]) -> None:
 def write_model(packed: PackedE5, folder: Path) -> None:
     """A sentence-transformers folder of the weights, its int8 ONNX file and the tokenizer's."""
     import torch
+
+    model = write_sentence_transformers(packed, folder)
+    _write_spm(packed, folder / SPM_FILE)
+    (folder / NORMALIZATION_FILE).write_text(
+        json.dumps(packed.normalization, ensure_ascii=False), "utf-8"
+    )
+    fp32 = folder / "onnx" / "model.onnx"
+    fp32.parent.mkdir()
+    with torch.no_grad():
+        _export_onnx(model, fp32)
+    _quantize_int8(fp32, folder / ONNX_FILES["int8"])
+    _quantize_q4(fp32, folder / ONNX_FILES["q4"])
+    for leftover in fp32.parent.glob("model.onnx*"):
+        leftover.unlink()
+
+
+def write_sentence_transformers(packed: PackedE5, folder: Path):
+    """The sentence-transformers folder alone (what the torch runtime loads); returns the
+    BertModel it holds."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 
@@ -147,18 +166,7 @@ def write_model(packed: PackedE5, folder: Path) -> None:
         modules=[transformer, pooling, Normalize()], device="cpu", prompts=PROMPTS
     ).save(str(folder))
     shutil.rmtree(staging)
-    _write_spm(packed, folder / SPM_FILE)
-    (folder / NORMALIZATION_FILE).write_text(
-        json.dumps(packed.normalization, ensure_ascii=False), "utf-8"
-    )
-    fp32 = folder / "onnx" / "model.onnx"
-    fp32.parent.mkdir()
-    with torch.no_grad():
-        _export_onnx(model, fp32)
-    _quantize_int8(fp32, folder / ONNX_FILES["int8"])
-    _quantize_q4(fp32, folder / ONNX_FILES["q4"])
-    for leftover in fp32.parent.glob("model.onnx*"):
-        leftover.unlink()
+    return model
 
 
 def _bert(packed: PackedE5):

