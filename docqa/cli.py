@@ -54,6 +54,15 @@ def ingest(
         Path | None, typer.Option("--corpus", help="Folder of source documents")
     ] = None,
     index: IndexOption = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Load, chunk and embed on Ray: auto, host:port, ray://host:port, or local "
+            "(a private Ray on 127.0.0.1). Default: DOCQA_RAY_ADDRESS; unset, in this process",
+        ),
+    ] = None,
 ) -> None:
     """Build or refresh the index from a folder of .txt/.md/.html/.pdf files."""
     from tqdm import tqdm
@@ -70,8 +79,15 @@ def ingest(
         bars.append(bar)
         return bar.update
 
+    address = settings.ray_address if ray is None else ray
     try:
-        report = run_ingest(corpus_dir, index_dir, settings, progress=progress)
+        if address:
+            # Only here: without an address nothing imports Ray.
+            from docqa.ingest.ray_ingest import run_ingest_on_ray
+
+            report = run_ingest_on_ray(address, corpus_dir, index_dir, settings, progress)
+        else:
+            report = run_ingest(corpus_dir, index_dir, settings, progress=progress)
     except (IngestError, ModelSetupError) as error:
         _fail(str(error))
     finally:

@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     # Threads the models encode passages with at ingest; e5 and USE encode a question on one
     # (sentence-transformers uses this many for both).
     threads: int = Field(2, ge=1)
+    # The Ray cluster `docqa ingest` loads, chunks and embeds on (docqa.ingest.ray_ingest):
+    # "auto" (the one `ray start` runs here), host:port or ray://host:port, or "local" for a
+    # private Ray on this machine that listens on 127.0.0.1 only. Empty (the default): ingest
+    # runs in this process and never imports Ray.
+    ray_address: str = ""
+    # Actors per embedder on Ray (each loads its model once), and the GPUs each one takes.
+    ray_actors: int = Field(2, ge=1)
+    ray_gpus_per_actor: float = Field(0, ge=0)
 
     # Chunking: sentence windows of roughly this many words, overlapping by whole sentences.
     chunk_words: int = Field(70, ge=10)

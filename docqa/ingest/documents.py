@@ -66,21 +66,22 @@ def load_document(path: Path, corpus_dir: Path, extractor: Extractor) -> Documen
     )
 
 
+def load_file(path: Path, corpus_dir: Path, extractor: Extractor) -> Document | Skipped:
+    """One corpus file as a Document, or the reason it is skipped."""
+    source = path.relative_to(corpus_dir).as_posix()
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return Skipped(source, f"unsupported file type {path.suffix or '(none)'!r}")
+    try:
+        return load_document(path, corpus_dir, extractor)
+    except LoadError as error:
+        return Skipped(source, str(error))
+
+
 def load_corpus(
     corpus_dir: Path, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[Document], list[Skipped]]:
     """All readable documents of the corpus, plus the files skipped with their reasons."""
-    documents: list[Document] = []
-    skipped: list[Skipped] = []
     with Extractor(limits) as extractor:
-        for path in corpus_files(corpus_dir):
-            source = path.relative_to(corpus_dir).as_posix()
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                reason = f"unsupported file type {path.suffix or '(none)'!r}"
-                skipped.append(Skipped(source, reason))
-                continue
-            try:
-                documents.append(load_document(path, corpus_dir, extractor))
-            except LoadError as error:
-                skipped.append(Skipped(source, str(error)))
-    return documents, skipped
+        loaded = [load_file(path, corpus_dir, extractor) for path in corpus_files(corpus_dir)]
+    documents = [item for item in loaded if isinstance(item, Document)]
+    return documents, [item for item in loaded if isinstance(item, Skipped)]
