@@ -34,17 +34,25 @@ def is_loopback(address: str) -> bool:
     return ip.is_loopback
 
 
+def descendants() -> list[psutil.Process]:
+    return psutil.Process().children(recursive=True)
+
+
 @dataclass
 class SocketWatch:
-    """Every inet socket of this process and its descendants, sampled until stopped."""
+    """Every inet socket of this process and of its descendants but `older` (those other tests
+    started before Ray: servers of session fixtures), sampled until stopped."""
 
+    older: set[int]
     seen: dict[tuple, str] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
 
+    def processes(self) -> list[psutil.Process]:
+        return [psutil.Process(), *(p for p in descendants() if p.pid not in self.older)]
+
     def sample(self) -> None:
-        me = psutil.Process()
-        for process in [me, *me.children(recursive=True)]:
+        for process in self.processes():
             try:
                 name = process.name()
                 connections = process.net_connections(kind="inet")
@@ -58,6 +66,9 @@ class SocketWatch:
     def run(self) -> None:
         while not self._stop.wait(0.2):
             self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def outside_loopback(self) -> list[str]:
         return [
@@ -83,18 +94,18 @@ def ray_cluster() -> Iterator[RayCluster]:
 
         # Short: Ray's unix sockets live below it, and their paths may not pass 107 bytes.
         temp_dir = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+        watch = SocketWatch(older={process.pid for process in descendants()})
         ray.init(num_cpus=2, _temp_dir=temp_dir, include_dashboard=False, log_to_driver=False)
-        watch = SocketWatch()
         thread = threading.Thread(target=watch.run, daemon=True)
         thread.start()
         try:
             yield RayCluster(ray.get_runtime_context().gcs_address, watch)
         finally:
-            watch._stop.set()
+            watch.stop()
             thread.join()
-            children = psutil.Process().children(recursive=True)
+            ours = watch.processes()[1:]
             ray.shutdown()
-            _, alive = psutil.wait_procs(children, timeout=10)
+            _, alive = psutil.wait_procs(ours, timeout=10)
             for process in alive:  # what shutdown left behind, by its own PID
                 process.kill()
             shutil.rmtree(temp_dir, ignore_errors=True)
