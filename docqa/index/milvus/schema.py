@@ -10,11 +10,15 @@ from docqa.index.lexical import stopwords
 from docqa.model import LANGS
 
 # Bumped when the collections' fields change; a build of another version is refused at open.
-SCHEMA_VERSION = 1
+# 2: each language's BM25 in its own collection.
+SCHEMA_VERSION = 2
 PREFIX = "docqa"
 # One row: which build is served ("current"), and per build its manifest ("build:<id>").
 REGISTRY = f"{PREFIX}_builds"
-KINDS = ("chunks", "sentences", "documents", "lexicon")
+KINDS = ("chunks", "sentences", "documents", "lexicon", *(f"bm25_{lang}" for lang in LANGS))
+# The fields of a BM25 collection: the chunk's text, and what Milvus's BM25 function makes of it.
+TEXT = "text"
+BM25 = "bm25"
 # VARCHAR holds at most 65,535 bytes: a document's text is stored in parts of this many
 # characters (4 UTF-8 bytes each at most).
 TEXT_PART_CHARS = 16_000
@@ -55,11 +59,8 @@ def collection(build_id: str, kind: str) -> str:
     return f"{PREFIX}_{build_key(build_id)}_{kind}"
 
 
-def text_field(lang: str) -> str:
-    return f"text_{lang}"
-
-
-def bm25_field(lang: str) -> str:
+def lexical_kind(lang: str) -> str:
+    """The collection kind of one language's BM25."""
     return f"bm25_{lang}"
 
 
@@ -107,34 +108,39 @@ def create(client: MilvusClient, build_id: str, layout: Layout) -> None:
     schema, params = _keyed(client)
     for column in ("doc", "start", "end", "first", "stop", "lang"):
         schema.add_field(column, DataType.INT32)
-    for lang in LANGS:
-        schema.add_field(
-            text_field(lang),
-            DataType.VARCHAR,
-            max_length=MAX_VARCHAR,
-            enable_analyzer=True,
-            analyzer_params=analyzer(lang),
-        )
-        schema.add_field(bm25_field(lang), DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(
-            Function(
-                name=f"bm25_{lang}",
-                function_type=FunctionType.BM25,
-                input_field_names=[text_field(lang)],
-                output_field_names=[bm25_field(lang)],
-            )
-        )
-        params.add_index(
-            bm25_field(lang),
-            index_type="SPARSE_INVERTED_INDEX",
-            metric_type="BM25",
-            params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
-        )
     for name, dim in layout.dims.items():
         schema.add_field(vector_field(name), DataType.FLOAT_VECTOR, dim=dim)
         schema.add_field(hubness_field(name), DataType.FLOAT)
         layout.dense_index(params, vector_field(name))
     _create(client, collection(build_id, "chunks"), schema, params)
+
+    # BM25 per language in its own collection (rows: that language's chunk rows), as docqa's
+    # own per-language indexes: its document count and mean length are that language's.
+    for lang in LANGS:
+        schema, params = _keyed(client)
+        schema.add_field(
+            TEXT,
+            DataType.VARCHAR,
+            max_length=MAX_VARCHAR,
+            enable_analyzer=True,
+            analyzer_params=analyzer(lang),
+        )
+        schema.add_field(BM25, DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(
+            Function(
+                name="bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=[TEXT],
+                output_field_names=[BM25],
+            )
+        )
+        params.add_index(
+            BM25,
+            index_type="SPARSE_INVERTED_INDEX",
+            metric_type="BM25",
+            params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
+        )
+        _create(client, collection(build_id, lexical_kind(lang)), schema, params)
 
     schema, params = _keyed(client)
     for column in ("doc", "start", "end"):

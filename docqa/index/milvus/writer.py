@@ -18,7 +18,7 @@ from docqa.index.base import BuildParts
 from docqa.index.lexicon import Lexicon
 from docqa.index.milvus import schema
 from docqa.index.milvus.schema import Layout
-from docqa.model import LANGS, Document
+from docqa.model import CHUNK_END, CHUNK_LANG, LANGS, Document
 from docqa.text.normalize import fold
 
 # Rows per insert: Milvus Lite takes inserts of about 500 rows (measured for issue 16).
@@ -46,18 +46,20 @@ def _insert(client: MilvusClient, name: str, rows: Iterator[dict]) -> None:
 
 
 def _chunk_rows(parts: BuildParts) -> Iterator[dict]:
-    chunked = parts.chunked
-    texts = chunked.chunk_texts()
-    for row, (doc, start, end, first, stop, lang) in enumerate(chunked.chunks.tolist()):
+    for row, (doc, start, end, first, stop, lang) in enumerate(parts.chunked.chunks.tolist()):
         record = {"row": row, "doc": doc, "start": start, "end": end, "first": first}
         record |= {"stop": stop, "lang": lang}
-        # Each language's BM25 sees only its own chunks, as docqa's own per-language indexes.
-        for i, code in enumerate(LANGS):
-            record[schema.text_field(code)] = texts[row] if i == lang else ""
         for name, vectors in parts.vectors.items():
             record[schema.vector_field(name)] = vectors.chunks[row].tolist()
             record[schema.hubness_field(name)] = float(parts.hubness[name][row])
         yield record
+
+
+def _lexical_rows(parts: BuildParts, lang: str) -> Iterator[dict]:
+    chunked = parts.chunked
+    for row in np.flatnonzero(chunked.chunks[:, CHUNK_LANG] == LANGS.index(lang)).tolist():
+        doc, start, end = chunked.chunks[row, : CHUNK_END + 1].tolist()
+        yield {"row": row, schema.TEXT: chunked.text(doc, start, end)}
 
 
 def _sentence_rows(parts: BuildParts) -> Iterator[dict]:
@@ -156,6 +158,7 @@ def write(client: MilvusClient, parts: BuildParts, lite: bool, manifest_json: st
         "sentences": _sentence_rows(parts),
         "documents": _document_rows(parts.chunked.documents),
         "lexicon": _lexicon_rows(parts.lexicon),
+        **{schema.lexical_kind(lang): _lexical_rows(parts, lang) for lang in LANGS},
     }
     try:
         schema.create(client, build_id, layout_of(parts, lite))

@@ -1,5 +1,6 @@
 """The Milvus backend on Milvus Lite: builds round-trip, search as FAISS does, switch atomically."""
 
+import json
 from collections.abc import Callable
 
 import numpy as np
@@ -140,10 +141,11 @@ def test_a_build_of_another_docqa_version_is_one_clear_error(milvus_backend: Mak
     backend.publish(make_parts(FIRST))
     client = backend.connection.client
     key = writer.MANIFEST + schema.build_key(FIRST)
-    record = writer.registry_rows(client, key)[key].replace('"schema": 1', '"schema": 99')
+    record = json.loads(writer.registry_rows(client, key)[key])
+    record["schema"] = 99
     client.upsert(
         schema.REGISTRY,
-        [{"key": key, "value": record, schema.PLACEHOLDER: schema.PLACEHOLDER_VECTOR}],
+        [{"key": key, "value": json.dumps(record), schema.PLACEHOLDER: schema.PLACEHOLDER_VECTOR}],
     )
     with pytest.raises(MilvusError, match=r"another docqa version.*schema 99.*docqa ingest"):
         backend.open()
