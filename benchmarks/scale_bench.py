@@ -7,10 +7,11 @@ reports is its own:
 - models: loads only the embedders (e5, USE) and the language detector and encodes the
   questions; its memory is subtracted from the search process's, leaving the index's own.
 - text: chunking and embedding rates on corpus/ with the real models; they bound ingest.
-- build: a complete build folder of N synthetic chunks (store's files, written with
-  DenseIndex, Codes, LexicalIndex, Lexicon and hubness as ingest writes them), switched in with
-  store.switch. Each size is built with the default DOCQA_EXACT_SEARCH_MAX_CHUNKS and, up to
-  10^5 chunks, also with the other kind of dense index (exact or approximate).
+- build: a complete build of N synthetic chunks made and switched in by the index builder
+  (index.build.publish_build, as ingest makes its builds; the lexicon's word vectors are
+  synthetic), its parts timed inside it. Each size is built with the default
+  DOCQA_EXACT_SEARCH_MAX_CHUNKS and, up to 10^5 chunks, also with the other kind of dense
+  index (exact or approximate).
 - search: the build's files dropped from the page cache, Searcher.open on that folder and a
   first search (both from disk); the files a search reads (all but the float vectors, which
   only the next ingest reads) read through once, so that the page cache holds them as it does
@@ -46,10 +47,9 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
-from datetime import UTC, datetime
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -398,17 +398,14 @@ def vocabulary(lang_index: int, size: int, real: list[str]) -> list[str]:
 
 
 class Corpus:
-    """Writes synthetic documents of one build and keeps its chunk and sentence tables."""
+    """Makes the synthetic documents of one build, with their chunk and sentence tables."""
 
-    def __init__(self, build: Path, n: int, real: list[str]) -> None:
-        self.build = build
+    def __init__(self, n: int, real: list[str]) -> None:
         self.n = n
         self.real = real
-        self.documents = 0
+        self.documents: list = []
         self.chunk_rows: list[np.ndarray] = []
         self.sentence_rows: list[np.ndarray] = []
-        self.hashes: list[tuple[str, str]] = []
-        self.write_s = 0.0
         # Per language: its vocabulary and, per word, how many of its chunks hold it.
         self.words: dict[str, list[str]] = {}
         self.chunk_counts: dict[str, np.ndarray] = {}
@@ -417,9 +414,8 @@ class Corpus:
     def sentences(self) -> int:
         return sum(len(rows) for rows in self.sentence_rows)
 
-    def language(self, lang_index: int, count: int, rng: np.random.Generator) -> list[str]:
-        """Write `count` chunks' documents in one language; their chunk texts, in row order."""
-        from docqa.index import store
+    def language(self, lang_index: int, count: int, rng: np.random.Generator) -> None:
+        """Make `count` chunks' documents in one language."""
         from docqa.model import LANGS, Document
 
         lang = LANGS[lang_index]
@@ -428,63 +424,47 @@ class Corpus:
         cdf = np.cumsum(1 / (np.arange(size) + 2.7))
         cdf /= cdf[-1]
         counts = self.chunk_counts[lang] = np.zeros(size, np.int64)
-        texts = []
-        with open(self.build / "documents.jsonl", "a", encoding="utf-8") as out:
-            for start in range(0, count, CHUNKS_PER_DOCUMENT):
-                chunks = min(CHUNKS_PER_DOCUMENT, count - start)
-                new = rng.choice(NEW_SENTENCES, chunks, p=NEW_SENTENCES_P)
-                lengths = rng.integers(*SENTENCE_WORDS, int(new.sum()) + 1)
-                ids = np.searchsorted(cdf, rng.random(int(lengths.sum())))
-                word_at = np.concatenate([[0], np.cumsum(lengths)])
-                tokens = [words[i] for i in ids.tolist()]
-                sentences = [
-                    " ".join(tokens[a:b]) + "." for a, b in itertools.pairwise(word_at.tolist())
-                ]
-                text = " ".join(sentences)
-                ends = np.cumsum([len(s) + 1 for s in sentences]) - 1
-                starts = ends - [len(s) for s in sentences]
-                first = np.concatenate([[0], np.cumsum(new)[:-1]])
-                stop = first + new + 1
-                chunk_start, chunk_end = starts[first], ends[stop - 1]
-                for a, b, c, d in zip(first, stop, chunk_start, chunk_end, strict=True):
-                    texts.append(text[c:d])
-                    counts[np.unique(ids[word_at[a] : word_at[b]])] += 1
-                doc = self.documents
-                base = self.sentences
-                self.chunk_rows.append(
-                    np.column_stack(
-                        [
-                            np.full(chunks, doc),
-                            chunk_start,
-                            chunk_end,
-                            base + first,
-                            base + stop,
-                            np.full(chunks, lang_index),
-                        ]
-                    ).astype(np.int32)
-                )
-                self.sentence_rows.append(
-                    np.column_stack([np.full(len(starts), doc), starts, ends]).astype(np.int32)
-                )
-                doc_id = f"synthetic-{lang}-{doc:07d}.txt"
-                sha = hashlib.sha256(text.encode()).hexdigest()
-                document = Document(doc_id, f"Synthetic {doc}", doc_id, lang, text, sha)
-                started = time.perf_counter()
-                out.write(json.dumps(store._document_to_json(document), ensure_ascii=False))
-                out.write("\n")
-                self.write_s += time.perf_counter() - started
-                self.hashes.append((doc_id, sha))
-                self.documents += 1
-        return texts
+        for start in range(0, count, CHUNKS_PER_DOCUMENT):
+            chunks = min(CHUNKS_PER_DOCUMENT, count - start)
+            new = rng.choice(NEW_SENTENCES, chunks, p=NEW_SENTENCES_P)
+            lengths = rng.integers(*SENTENCE_WORDS, int(new.sum()) + 1)
+            ids = np.searchsorted(cdf, rng.random(int(lengths.sum())))
+            word_at = np.concatenate([[0], np.cumsum(lengths)])
+            tokens = [words[i] for i in ids.tolist()]
+            sentences = [
+                " ".join(tokens[a:b]) + "." for a, b in itertools.pairwise(word_at.tolist())
+            ]
+            text = " ".join(sentences)
+            ends = np.cumsum([len(s) + 1 for s in sentences]) - 1
+            starts = ends - [len(s) for s in sentences]
+            first = np.concatenate([[0], np.cumsum(new)[:-1]])
+            stop = first + new + 1
+            chunk_start, chunk_end = starts[first], ends[stop - 1]
+            for a, b in zip(first, stop, strict=True):
+                counts[np.unique(ids[word_at[a] : word_at[b]])] += 1
+            doc = len(self.documents)
+            base = self.sentences
+            self.chunk_rows.append(
+                np.column_stack(
+                    [
+                        np.full(chunks, doc),
+                        chunk_start,
+                        chunk_end,
+                        base + first,
+                        base + stop,
+                        np.full(chunks, lang_index),
+                    ]
+                ).astype(np.int32)
+            )
+            self.sentence_rows.append(
+                np.column_stack([np.full(len(starts), doc), starts, ends]).astype(np.int32)
+            )
+            doc_id = f"synthetic-{lang}-{doc:07d}.txt"
+            sha = hashlib.sha256(text.encode()).hexdigest()
+            self.documents.append(Document(doc_id, f"Synthetic {doc}", doc_id, lang, text, sha))
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
         return np.concatenate(self.chunk_rows), np.concatenate(self.sentence_rows)
-
-    def corpus_hash(self) -> str:
-        from docqa.index.build import corpus_hash
-        from docqa.model import Document
-
-        return corpus_hash([Document(i, "", "", "", "", sha) for i, sha in self.hashes])
 
     def lexicon(self, dim: int, rng: np.random.Generator) -> tuple[dict, dict, dict]:
         """The vocabulary of the texts, as Lexicon.build finds it, with synthetic vectors: the
@@ -500,197 +480,160 @@ class Corpus:
         return words, vectors, dict(chunk_counts)
 
 
-def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
-    """Write the common files of a build of n chunks once, then one build per exact_max, each
-    in an index folder of its own (common files hard-linked), switched in with store.switch."""
-    from docqa.config import Settings
-    from docqa.index import codes, store
-    from docqa.index.build import new_build_id
-    from docqa.index.dense import DenseIndex, kind_for
-    from docqa.index.hubness import hubness
+@contextmanager
+def timed_parts(timers: "Timers") -> Iterator[None]:
+    """Inside the block, the builder's parts are timed by `timers`, by label."""
+    from docqa.index import build as builder
+    from docqa.index import store
+    from docqa.index.codes import Codes
+    from docqa.index.dense import DenseIndex
     from docqa.index.lexical import LexicalIndex
+
+    parts = [
+        (LexicalIndex, "build", "BM25, both languages"),
+        (Codes, "build", "sentence codes ({})"),
+        (DenseIndex, "build", "dense {}"),
+        (builder, "hubness", "hubness"),
+        (store, "write_build", "files written (tables, documents, vectors, indexes)"),
+    ]
+    saved = [(owner, name, vars(owner)[name]) for owner, name, _ in parts]
+    for owner, name, label in parts:
+        timed = timers.wrap(label, getattr(owner, name))
+        setattr(owner, name, staticmethod(timed) if isinstance(owner, type) else timed)
+    try:
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
+    """Synthetic documents, tables and vectors of n chunks, then one build per exact_max in an
+    index folder of its own, made and switched in by the index builder as ingest's are
+    (index.build.publish_build, with synthetic word vectors for the lexicon)."""
+    from docqa.config import Settings
+    from docqa.index import codes
+    from docqa.index.base import create_backend
+    from docqa.index.build import publish_build
+    from docqa.index.dense import kind_for
     from docqa.index.lexicon import Lexicon
-    from docqa.index.manifest import FORMAT_VERSION
-    from docqa.ingest import chunking
-    from docqa.ingest.pipeline import chunking_params
-    from docqa.model import CHUNK_LANG, LANGS
+    from docqa.index.manifest import EmbedderRecord
+    from docqa.ingest.pipeline import reuse_key
+    from docqa.model import LANGS, Chunked, Vectors
 
     started_all = time.perf_counter()
     peak = PeakAnon()
-    common = root / "common"
-    common.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    corpus = Corpus(common, n, real_words())
-    parts: list[dict] = []
+    corpus = Corpus(n, real_words())
     synthetic_s = 0.0
-    for lang_index, lang in enumerate(LANGS):
-        count = n // 2 if lang_index == 0 else n - n // 2
-        started = time.perf_counter()
-        texts = corpus.language(lang_index, count, rng)
-        synthetic_s += time.perf_counter() - started
-        log(f"{n:,}: {lang} documents written; BM25")
-        rows = np.arange(n // 2 * lang_index, n // 2 * lang_index + count)
-        started = time.perf_counter()
-        LexicalIndex.build(lang, texts, rows).save(common / f"bm25-{lang}")
-        parts.append(
-            {
-                "part": f"BM25 {lang} ({count:,} chunks)",
-                "s": time.perf_counter() - started,
-                "mb": dir_mb(common / f"bm25-{lang}"),
-            }
-        )
-        del texts
-    chunks, sentences = corpus.tables()
+    log(f"{n:,}: documents")
     started = time.perf_counter()
-    np.save(common / "chunks.npy", chunks)
-    np.save(common / "sentences.npy", sentences)
-    tables = ("documents.jsonl", "chunks.npy", "sentences.npy")
-    parts.insert(
-        0,
-        {
-            "part": "documents.jsonl, chunk and sentence tables",
-            "s": corpus.write_s + time.perf_counter() - started,
-            "mb": sum(dir_mb(common / name) for name in tables),
-        },
-    )
+    for lang_index in range(len(LANGS)):
+        corpus.language(lang_index, n // 2 if lang_index == 0 else n - n // 2, rng)
+    chunks, sentences = corpus.tables()
+    chunked = Chunked(corpus.documents, chunks, sentences)
     lexicon_dim = next(
         e["dim"] for e in models["embedders"] if e["name"] == models["lexicon_embedder"]
     )
-    started = time.perf_counter()
-    lexicon = corpus.lexicon(lexicon_dim, rng)
+    lexicon_parts = corpus.lexicon(lexicon_dim, rng)
     synthetic_s += time.perf_counter() - started
-    vocabulary_sizes = {lang: len(words) for lang, words in lexicon[0].items()}
+    vocabulary_sizes = {lang: len(words) for lang, words in lexicon_parts[0].items()}
     log(f"{n:,}: vectors")
+    vector_dir = root / "vectors"
+    vector_dir.mkdir(parents=True)
+    vectors = {}
     for embedder in models["embedders"]:
         name, dim = embedder["name"], embedder["dim"]
         seed = seed_of(name)
         data = EmbeddingLike(n, dim, seed)
         started = time.perf_counter()
+        # Written to files and mapped: at 10^6 chunks they are 11 GB.
+        tables = {}
         for table, count, stream in (("chunks", n, 1), ("sentences", len(sentences), 3)):
-            path = common / f"vectors-{name}-{table}.npy"
+            path = vector_dir / f"{name}-{table}.npy"
             out = np.lib.format.open_memmap(path, "w+", np.float32, (count, dim))
             data.fill(out, np.random.default_rng([seed, stream]))
             out.flush()
             del out
+            tables[table] = np.load(path, mmap_mode="r")
+        vectors[name] = Vectors(tables["chunks"], tables["sentences"])
         synthetic_s += time.perf_counter() - started
-        parts.append(
-            {
-                "part": f"vectors {name}, chunks + sentences ({dim}-d float32)",
-                "mb": dir_mb(common / f"vectors-{name}-chunks.npy")
-                + dir_mb(common / f"vectors-{name}-sentences.npy"),
-            }
-        )
-        started = time.perf_counter()
-        path = common / f"codes-{name}-sentences.faiss"
-        vectors = np.load(common / f"vectors-{name}-sentences.npy", mmap_mode="r")
-        codes.Codes.build(vectors).save(path)
-        del vectors
-        parts.append(
-            {
-                "part": f"sentence codes {name} ({codes.KIND})",
-                "s": time.perf_counter() - started,
-                "mb": dir_mb(path),
-            }
-        )
-        gc.collect()
-        started = time.perf_counter()
-        scores = hubness(np.load(common / f"vectors-{name}-chunks.npy", mmap_mode="r"))
-        np.save(common / f"hubness-{name}-chunks.npy", scores)
-        parts.append(
-            {
-                "part": f"hubness {name}",
-                "s": time.perf_counter() - started,
-                "mb": dir_mb(common / f"hubness-{name}-chunks.npy"),
-            }
-        )
-    settings = Settings()
-    manifest = {
-        "format": FORMAT_VERSION,
-        "embedders": models["embedders"],
-        "reuse_key": {
-            "format": FORMAT_VERSION,
-            "chunking": asdict(chunking_params(settings)),
-            "chunking_code": chunking.code_fingerprint(),
-            "embedders": [e["model_id"] for e in models["embedders"]],
-        },
-        "corpus_hash": corpus.corpus_hash(),
-        "documents": corpus.documents,
-        "chunks": n,
-        "sentences": len(sentences),
-        "chunks_per_language": {
-            lang: int((chunks[:, CHUNK_LANG] == i).sum()) for i, lang in enumerate(LANGS)
-        },
-        "lexicon_embedder": models["lexicon_embedder"],
-        "sentence_codes": codes.KIND,
-        "synthetic": "benchmarks/scale_bench.py",
-    }
+    records = [EmbedderRecord(**e) for e in models["embedders"]]
+    key = reuse_key(Settings(), [e.model_id for e in records])
     variants = []
     for exact_max in exact_maxes:
         kind = kind_for(n, exact_max)
-        index_dir = root / f"index-{kind}"
-        build_id = new_build_id()
-        staged = store.staging_dir(index_dir, build_id)
-        shutil.copytree(common, staged, copy_function=os.link)
-        dense = []
-        for embedder in models["embedders"]:
-            name = embedder["name"]
-            log(f"{n:,}: dense index {name} ({kind})")
-            vectors = np.load(staged / f"vectors-{name}-chunks.npy", mmap_mode="r")
-            started = time.perf_counter()
-            DenseIndex.build(vectors, exact_max).save(staged / f"dense-{name}-chunks.faiss")
-            dense.append(
-                {
-                    "part": f"dense {name}, {kind}",
-                    "s": time.perf_counter() - started,
-                    "mb": dir_mb(staged / f"dense-{name}-chunks.faiss"),
-                }
-            )
-            del vectors
-            gc.collect()
-        log(f"{n:,}: lexicon")
+        settings = Settings(index_dir=root / f"index-{kind}", exact_search_max_chunks=exact_max)
+        log(f"{n:,}: lexicon and build ({kind})")
         started = time.perf_counter()
-        words = Lexicon.from_vectors(*lexicon, chunks=n, exact_max=exact_max)
-        words.save(staged / "lexicon")
-        kinds = " / ".join(sorted(set(words.kinds.values())))
-        dense.append(
-            {
-                "part": "lexicon, {} words, {}".format(
-                    " + ".join(f"{v:,}" for v in vocabulary_sizes.values()), kinds
-                ),
-                "s": time.perf_counter() - started,
-                "mb": dir_mb(staged / "lexicon"),
-            }
-        )
-        built_at = datetime.now(UTC).isoformat(timespec="seconds")
-        record = {
-            "build_id": build_id,
-            "built_at": built_at,
-            "dense_index": kind,
-            "lexicon_index": words.kinds,
+        lexicon = Lexicon.from_vectors(*lexicon_parts, chunks=n, exact_max=exact_max)
+        lexicon_s = time.perf_counter() - started
+        kinds = " / ".join(sorted(set(lexicon.kinds.values())))
+        timers = Timers()
+        started = time.perf_counter()
+        with timed_parts(timers):
+            _, location = publish_build(
+                create_backend(settings),
+                chunked,
+                vectors,
+                records,
+                key,
+                lexicon,
+                models["lexicon_embedder"],
+            )
+        build_s = time.perf_counter() - started
+        del lexicon
+        gc.collect()
+        spent = {
+            label.format(codes.KIND if "codes" in label else kind): ms / 1000
+            for label, ms in timers.take().items()
         }
-        del words
-        (staged / "manifest.json").write_text(json.dumps(manifest | record, indent=2), "utf-8")
-        final = store.switch(index_dir, staged, build_id)
+        lexicon_label = "lexicon, {} words, {}".format(
+            " + ".join(f"{v:,}" for v in vocabulary_sizes.values()), kinds
+        )
         variants.append(
             {
                 "exact_max": exact_max,
                 "kind": kind,
-                "index_dir": str(index_dir),
-                "dense": dense,
-                "total_mb": dir_mb(final),
+                "index_dir": str(settings.index_dir),
+                "build_s": build_s,
+                "parts": [{"part": lexicon_label, "s": lexicon_s}]
+                + [{"part": label, "s": s} for label, s in spent.items()],
+                "files": build_sizes(Path(location)),
             }
         )
-    shutil.rmtree(common)
+    shutil.rmtree(vector_dir)
     return {
         "n": n,
-        "documents": corpus.documents,
+        "documents": len(corpus.documents),
         "sentences": len(sentences),
         "synthetic_s": synthetic_s,
         "total_s": time.perf_counter() - started_all,
-        "parts": parts,
         "variants": variants,
         "peak_mb": peak.stop(),
     }
+
+
+def build_sizes(build_dir: Path) -> dict[str, float]:
+    """MB on disk of a build folder's parts, by kind of file."""
+    groups = {
+        "documents.jsonl, chunk and sentence tables": (
+            "documents.jsonl",
+            "chunks.npy",
+            "sentences.npy",
+        ),
+        "float vectors (read by the next ingest only)": ("vectors-*",),
+        "dense indexes": ("dense-*",),
+        "sentence codes": ("codes-*",),
+        "hubness": ("hubness-*",),
+        "BM25": ("bm25-*",),
+        "lexicon": ("lexicon",),
+    }
+    sizes = {
+        group: sum(dir_mb(path) for pattern in patterns for path in build_dir.glob(pattern))
+        for group, patterns in groups.items()
+    }
+    return sizes | {"whole build": dir_mb(build_dir)}
 
 
 # --- search: load the build and ask it questions --------------------------------------------
@@ -761,7 +704,7 @@ def measure_recall(searcher, name: str) -> dict:
     """Recall of one embedder's approximate chunk index against exact search, on fresh queries
     drawn like its vectors, and that index's own latency at search's number of candidates."""
     dense = searcher.data.dense[name]
-    vectors = searcher.data.chunk_vectors[name]
+    vectors = searcher.data.vectors[name].chunks
     data = EmbeddingLike(len(vectors), vectors.shape[1], seed_of(name))
     queries = data.sample(RECALL_QUERIES, np.random.default_rng([seed_of(name), 2]))
     candidates = min(searcher.settings.candidates, len(vectors))
@@ -932,7 +875,7 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
     searched = memory()
     floats_cached_mb = cached_mb(float_files)
     result = {
-        "kind": searcher.data.manifest["dense_index"],
+        "kind": searcher.data.manifest.dense_index,
         "others": other_share,
         "waited_s": waited,
         "models_s": models_s,
@@ -1002,18 +945,17 @@ def print_build(result: dict) -> None:
         f"build: {result['total_s']:.0f} s in all, of which {result['synthetic_s']:.0f} s make "
         f"the synthetic data (not a product cost); peak anonymous {result['peak_mb']:,.0f} MB"
     )
-    print(f"  {'part':58} {'build s':>8} {'on disk MB':>11}")
-    rows = list(result["parts"])
     for variant in result["variants"]:
-        rows += [
-            row | {"part": f"{row['part']} (exact_max {variant['exact_max']:,})"}
-            for row in variant["dense"]
-        ]
-    for row in rows:
-        seconds = f"{row['s']:.1f}" if "s" in row else "-"
-        print(f"  {row['part']:58} {seconds:>8} {row['mb']:11,.0f}")
-    for variant in result["variants"]:
-        print(f"  {'whole build, ' + variant['kind']:58} {'':>8} {variant['total_mb']:11,.0f}")
+        print(
+            f"  {variant['kind']} (exact_max {variant['exact_max']:,}): the builder took "
+            f"{variant['build_s']:.1f} s (the lexicon's indexes apart)"
+        )
+        print(f"    {'part':60} {'build s':>8}")
+        for row in variant["parts"]:
+            print(f"    {row['part']:60} {row['s']:8.1f}")
+        print(f"    {'on disk':60} {'MB':>8}")
+        for group, mb in variant["files"].items():
+            print(f"    {group:60} {mb:8,.0f}")
 
 
 def print_search(n: int, search: dict, models: dict) -> None:
@@ -1087,7 +1029,7 @@ def print_summary(results: list[tuple[int, dict, dict]], models: dict) -> None:
         recall = " / ".join(f"{row['at_k']:.3f}" for row in search["recall"].values()) or "exact"
         kind = search["kind"] + "*" * search["default"]
         print(
-            f"  {n:>9,} {kind:9} {search['policy']:7} {variant['total_mb']:8,.0f} "
+            f"  {n:>9,} {kind:9} {search['policy']:7} {variant['files']['whole build']:8,.0f} "
             f"{search['load_s']:7.2f} "
             f"{mem['anon']:8,.0f} {mem['file']:10,.0f} {s['p50']:10.1f} {s['p95']:6.1f} "
             f"{r['p50']:13.1f} {r['p95']:6.1f} {search['embedders_ms']['p50']:10.1f} "
@@ -1109,7 +1051,7 @@ def print_summary(results: list[tuple[int, dict, dict]], models: dict) -> None:
         f"  index memory <= {GOAL_MEMORY_MB:,} MB: {mem['anon']:,.0f} MB anonymous + "
         f"{mem['file']:,.0f} MB of mapped pages touched = {mem['anon'] + mem['file']:,.0f} MB; "
         f"the files a search reads are {search['searched_files_mb']:,.0f} MB (the build is "
-        f"{variant['total_mb']:,.0f} MB on disk)"
+        f"{variant['files']['whole build']:,.0f} MB on disk)"
     )
 
 

@@ -46,34 +46,57 @@ def build_index(
     embedders: Sequence[Embedder],
     key: ReuseKey,
 ) -> tuple[str, str]:
-    """Compute what docqa ranks with beyond the backend's own search (hubness, the lexicon),
-    write the manifest, and publish it all as the backend's new current build.
+    """Compute what docqa ranks with beyond the backend's own search (the lexicon here, the
+    hubness in `publish_build`) and publish it all as the backend's new current build.
 
     `vectors` holds one entry per embedder, by name, in the order of `embedders`; `key` is
     what decided the chunks and vectors (ingest.pipeline.reuse_key). Returns the new build's
     id and where the backend put it.
     """
-    chunks = chunked.chunks
+    words_embedder = lexicon_embedder(list(embedders))
+    lexicon = Lexicon.build(
+        chunk_texts_by_lang(chunked), words_embedder, backend.settings.exact_search_max_chunks
+    )
+    records = [EmbedderRecord(name=e.name, model_id=e.model_id, dim=e.dim) for e in embedders]
+    return publish_build(backend, chunked, vectors, records, key, lexicon, words_embedder.name)
+
+
+def chunk_texts_by_lang(chunked: Chunked) -> dict[str, list[str]]:
+    """Per language, the texts of its chunks, in row order."""
     texts = chunked.chunk_texts()
-    texts_by_lang = {
-        lang: [texts[r] for r in np.flatnonzero(chunks[:, CHUNK_LANG] == i)]
+    return {
+        lang: [texts[r] for r in np.flatnonzero(chunked.chunks[:, CHUNK_LANG] == i)]
         for i, lang in enumerate(LANGS)
     }
-    words_embedder = lexicon_embedder(list(embedders))
-    lexicon = Lexicon.build(texts_by_lang, words_embedder, backend.settings.exact_search_max_chunks)
+
+
+def publish_build(
+    backend: Backend,
+    chunked: Chunked,
+    vectors: dict[str, Vectors],
+    embedders: Sequence[EmbedderRecord],
+    key: ReuseKey,
+    lexicon: Lexicon,
+    lexicon_embedder: str,
+) -> tuple[str, str]:
+    """`build_index` with the lexicon already made (the scale benchmark's has synthetic word
+    vectors): each chunk's hubness, the manifest, and `backend.publish`."""
+    chunks = chunked.chunks
     manifest = Manifest(
         format=FORMAT_VERSION,
         build_id=new_build_id(),
         backend=backend.settings.index_backend,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        embedders=[EmbedderRecord(name=e.name, model_id=e.model_id, dim=e.dim) for e in embedders],
+        embedders=list(embedders),
         reuse_key=key,
         corpus_hash=corpus_hash(chunked.documents),
         documents=len(chunked.documents),
         chunks=len(chunks),
         sentences=len(chunked.sentences),
-        chunks_per_language={lang: len(found) for lang, found in texts_by_lang.items()},
-        lexicon_embedder=words_embedder.name,
+        chunks_per_language={
+            lang: int((chunks[:, CHUNK_LANG] == i).sum()) for i, lang in enumerate(LANGS)
+        },
+        lexicon_embedder=lexicon_embedder,
         lexicon_index=lexicon.kinds,
     )
     parts = BuildParts(

@@ -30,6 +30,15 @@ from docqa.index.results import (
     SearchResult,
     ValueSpan,
 )
+from docqa.index.signals import (
+    BestSentence,
+    Dense,
+    Evidence,
+    Hits,
+    Lexical,
+    RenderedLexical,
+    Signal,
+)
 from docqa.model import CHUNK_END, CHUNK_FIRST, CHUNK_LANG, CHUNK_STOP, LANGS
 from docqa.text.language import detect_language
 from docqa.text.normalize import fold
@@ -68,6 +77,20 @@ class RankingParams:
     focus_similarity: float = 0.7
 
 
+def ranking_signals(params: RankingParams, embedders: Sequence[str]) -> list[Signal]:
+    """The signals of the passage ranking, in the order their scores are added up."""
+    weights = dict(params.embedder_weights)
+    return [
+        *(
+            Dense(name, params.dense_weight * weights.get(name, 1.0), params.translated_weight)
+            for name in embedders
+        ),
+        Lexical("bm25", params.bm25_weight),
+        RenderedLexical("bm25 rendered", params.bm25_cross_weight),
+        BestSentence("best sentence", params.sentence_weight),
+    ]
+
+
 # An answer sentence shorter than this is a heading or a fragment, not a statement.
 MIN_ANSWER_WORDS = 5
 
@@ -93,15 +116,6 @@ class _Shown(NamedTuple):
     row: int
     first: int
     stop: int
-
-
-class _Hits(NamedTuple):
-    """One text's dense search with one embedder."""
-
-    vector: np.ndarray
-    rows: np.ndarray
-    # Cosines less the hubness penalty, z-normalised over the hits.
-    scores: np.ndarray
 
 
 def _other_language(lang: str) -> str:
@@ -137,6 +151,8 @@ class Searcher:
         self.data = build
         self.version = build.version
         self.embedders = list(embedders)
+        # The passage ranking, made from `params` (see index.signals).
+        self.signals = ranking_signals(self.params, [e.name for e in self.embedders])
         for embedder, recorded in zip(self.embedders, build.manifest.embedders, strict=True):
             if embedder.model_id != recorded.model_id:
                 raise IndexNotFoundError(
@@ -196,47 +212,28 @@ class Searcher:
         translated = lexicon.translate(words, word_vectors, _other_language(lang))
         return _Query(question, lang, words, word_vectors, translated)
 
-    def _dense_hits(self, texts: list[str], candidates: int) -> list[dict[str, _Hits]]:
+    def _dense_hits(self, texts: list[str], candidates: int) -> list[dict[str, Hits]]:
         """Per text, per embedder: the text's vector, and the chunks nearest to it with their
         scores. Each embedder encodes the texts in one call."""
         if not texts:
             return []
         p = self.params
-        hits: list[dict[str, _Hits]] = [{} for _ in texts]
+        hits: list[dict[str, Hits]] = [{} for _ in texts]
         for embedder in self.embedders:
             for found, vector in zip(hits, embedder.encode_queries(texts), strict=True):
                 rows, cosines = self.data.dense_search(embedder.name, vector, candidates)
                 hub = self.data.hubness(embedder.name, rows)
                 adjusted = _zscores(cosines - p.hub_penalty * hub)
-                found[embedder.name] = _Hits(vector, rows, adjusted)
+                found[embedder.name] = Hits(vector, rows, adjusted)
         return hits
 
-    def _chunk_scores(
-        self, query: _Query, dense: list[dict[str, _Hits]], candidates: int
-    ) -> dict[int, float]:
-        """Fused dense and BM25 scores of the candidate chunks; fills in the query's vectors.
-
-        `dense` holds the dense hits of the question, then of its rendering when it has one.
-        """
-        p = self.params
-        chunk_scores: dict[int, float] = {}
-        weights = dict(p.embedder_weights)
-        for embedder in self.embedders:
-            weight = p.dense_weight * weights.get(embedder.name, 1.0)
-            found = [hits[embedder.name] for hits in dense]
-            query.vectors[embedder.name] = np.stack([hit.vector for hit in found])
-            for hit, w in zip(found, (weight, weight * p.translated_weight), strict=False):
-                for row, z in zip(hit.rows.tolist(), hit.scores.tolist(), strict=True):
-                    chunk_scores[row] = chunk_scores.get(row, 0.0) + w * z
-        for target, text, weight in (
-            (query.lang, query.text, p.bm25_weight),
-            (_other_language(query.lang), query.translated, p.bm25_cross_weight),
-        ):
-            rows, scores = self.data.lexical_search(target, text, candidates)
-            if len(scores):
-                for row, s in zip(rows.tolist(), (scores / scores.max()).tolist(), strict=True):
-                    chunk_scores[row] = chunk_scores.get(row, 0.0) + weight * s
-        return chunk_scores
+    def _chunk_scores(self, evidence: Evidence) -> dict[int, float]:
+        """The chunks the proposing signals bring, with their fused scores."""
+        scores: dict[int, float] = {}
+        for signal in self.signals:
+            if not signal.finalist:
+                signal.add(evidence, scores)
+        return scores
 
     def _sentence_scores(self, query: _Query, rows: list[int], keep: int) -> dict[int, float]:
         """Fused scores of the statements of the candidate chunks that each embedder likes best.
@@ -299,22 +296,27 @@ class Searcher:
             # Other searches hold the cores: one call for both texts costs e5 less work.
             query = self._query(question)
             dense = self._dense_hits([question, *rendering(query)], candidates)
-        chunk_scores = self._chunk_scores(query, dense, candidates)
+        for embedder in self.embedders:
+            query.vectors[embedder.name] = np.stack([hits[embedder.name].vector for hits in dense])
+        evidence = Evidence(
+            self.data,
+            query.text,
+            query.lang,
+            _other_language(query.lang),
+            query.translated,
+            dense,
+            candidates,
+        )
+        chunk_scores = self._chunk_scores(evidence)
         # The retrievers together propose several times `candidates` passages (~570 at 10^6
         # chunks); only the best `candidates` go on, so that only their sentences are read.
         finalists = sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True)[:candidates]
         sentence_scores = self._sentence_scores(query, finalists, 2 * candidates)
-
-        # A passage earns the score of its best sentence.
-        total = {}
-        for row in finalists:
-            score = chunk_scores[row]
-            first, stop = self.data.chunks[row][[CHUNK_FIRST, CHUNK_STOP]]
-            best = max(
-                (sentence_scores[s] for s in range(first, stop) if s in sentence_scores),
-                default=0.0,
-            )
-            total[row] = score + p.sentence_weight * best
+        evidence.sentence_scores = sentence_scores
+        total = {row: chunk_scores[row] for row in finalists}
+        for signal in self.signals:
+            if signal.finalist:
+                signal.add(evidence, total)
         ranked = sorted(total, key=total.__getitem__, reverse=True)
         shown = self._distinct(ranked, k)
         passages = [self._passage(passage, total[passage.row]) for passage in shown]

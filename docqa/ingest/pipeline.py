@@ -76,13 +76,14 @@ def ingest_limits(settings: Settings) -> Limits:
     )
 
 
-def reuse_key(settings: Settings, embedders: list[Embedder]) -> ReuseKey:
-    """What decides a build's chunks and vectors: the settings, the chunking code, the models."""
+def reuse_key(settings: Settings, model_ids: Sequence[str]) -> ReuseKey:
+    """What decides a build's chunks and vectors: the settings, the chunking code, the models
+    (each embedder's model_id, in order)."""
     return ReuseKey(
         format=FORMAT_VERSION,
         chunking=asdict(chunking_params(settings)),
         chunking_code=chunking.code_fingerprint(),
-        embedders=[e.model_id for e in embedders],
+        embedders=list(model_ids),
     )
 
 
@@ -284,7 +285,7 @@ def run_ingest(
                 "the existing index was left as it was"
             )
         embedders = [get_embedder(name, settings) for name in settings.embedders]
-        key = reuse_key(settings, embedders)
+        key = reuse_key(settings, [e.model_id for e in embedders])
         previous = backend.reusable()
         if previous is not None and up_to_date(backend, previous, key, documents):
             return IngestReport(

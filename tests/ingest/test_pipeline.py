@@ -13,7 +13,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pytest
-from conftest import REPO, ingest, make_settings, tree_hashes, write_corpus
+from conftest import REPO, SMALL_CORPUS, ingest, make_settings, tree_hashes, write_corpus
 
 from docqa import model
 from docqa.config import Settings
@@ -23,7 +23,18 @@ from docqa.index.base import IndexNotFoundError
 from docqa.index.manifest import FORMAT_VERSION
 from docqa.index.search import Searcher
 from docqa.ingest import chunking
-from docqa.ingest.pipeline import IngestError, _rows_by_doc, run_ingest
+from docqa.ingest.chunking import ChunkingParams
+from docqa.ingest.pipeline import (
+    IngestError,
+    Stages,
+    _rows_by_doc,
+    chunk_corpus,
+    chunk_document,
+    encode_locally,
+    merge_chunks,
+    run_ingest,
+)
+from docqa.model import Document
 
 
 def read_current(index_dir: Path) -> store.FaissBuild:
@@ -220,6 +231,61 @@ def test_changing_one_file_reembeds_only_that_file(small_corpus: Path, tmp_path:
     answer = Searcher.open(settings, settings.index_dir).search("¿Se vacuna los sábados?", 1)
     assert answer.passages[0].citation.source == "salud.txt"
     assert "sábados" in answer.passages[0].text
+
+
+def test_the_encode_stage_is_given_only_the_texts_of_changed_files(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "index", small_corpus)
+    given: list[list[str]] = []
+
+    def recording(embedders, texts, into, settings, progress) -> None:
+        given.append(texts)
+        encode_locally(embedders, texts, into, settings, progress)
+
+    stages = Stages(encode=recording)
+    run_ingest(small_corpus, settings.index_dir, settings, stages=stages)
+    first = read_current(settings.index_dir)
+    everything = range(len(first.chunks)), range(len(first.sentences))
+    assert given == [
+        texts_of(first, first.chunks, everything[0]),
+        texts_of(first, first.sentences, everything[1]),
+    ]
+    given.clear()
+    (small_corpus / "salud.txt").write_text(
+        "Vacunación infantil\n\nLa vacunación infantil también es gratuita los sábados.\n",
+        encoding="utf-8",
+    )
+    run_ingest(small_corpus, settings.index_dir, settings, stages=stages)
+    after = read_current(settings.index_dir)
+    chunks, sentences = doc_rows(after, "salud.txt")
+    assert given == [
+        texts_of(after, after.chunks, chunks),
+        texts_of(after, after.sentences, sentences),
+    ]
+    assert_vectors_match_their_texts(after, settings)
+
+
+def test_documents_chunked_one_by_one_merge_into_the_corpus_tables() -> None:
+    documents = [
+        Document(name, name, name, "es", text, name) for name, text in SMALL_CORPUS.items()
+    ]
+    params = ChunkingParams(target_words=12, max_words=24)
+    parts = [chunk_document(doc, params) for doc in documents]
+    for chunks, sentences in parts:
+        assert set(chunks[:, model.CHUNK_DOC]) == set(sentences[:, model.SENT_DOC]) == {0}
+        assert chunks[0, model.CHUNK_FIRST] == 0 and chunks[-1, model.CHUNK_STOP] == len(sentences)
+    merged = merge_chunks(documents, parts)
+    assert len(merged.chunks) == sum(len(c) for c, _ in parts) > len(documents)
+    assert len(merged.sentences) == sum(len(s) for _, s in parts)
+    for doc, start, end, first, stop, _ in merged.chunks.tolist():
+        assert set(merged.sentences[first:stop, model.SENT_DOC]) == {doc}
+        assert merged.sentences[first, model.SENT_START] == start
+        assert merged.sentences[stop - 1, model.SENT_END] == end
+    texts = merged.chunk_texts()
+    assert texts == [documents[d].text[a:b] for d, a, b in merged.chunks[:, :3].tolist()]
+    assert [t for t in texts if "Ramo 19" in t] and merged.chunks[-1, model.CHUNK_DOC] == 2
+    assert chunk_corpus(documents, params).chunks.tolist() == merged.chunks.tolist()
 
 
 def test_deleting_a_file_removes_its_chunks(small_corpus: Path, tmp_path: Path) -> None:
