@@ -29,13 +29,18 @@ def _nearest_date(candidate: Candidate, value: Value) -> DateSpan | None:
     return min(dates, key=lambda d: abs(d.start - value.start), default=None)
 
 
+def asks_figures(terms: Terms) -> bool:
+    """Whether the question counts something, so that sources may disagree on the figure."""
+    return terms.analysis.type in (QUANTITY, PERCENTAGE) and bool(terms.focus)
+
+
 def disagreeing_figures(candidates: list[Candidate], terms: Terms) -> list[FoundFigure]:
     """Every distinct figure stated next to the question's focus, when there are two or more.
 
     `candidates` come best first: a figure given twice is cited where it ranks best. Ordered by
     the date each refers to when all are dated, else by value.
     """
-    if terms.analysis.type not in (QUANTITY, PERCENTAGE) or not terms.focus:
+    if not asks_figures(terms):
         return []
     found: list[FoundFigure] = []
     # A sentence that says a breakdown is not given may still state the total: it counts here.

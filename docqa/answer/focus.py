@@ -46,11 +46,16 @@ _QUESTION_WORDS = frozenset(
 # de personas", "hospitals reached a total of 707" (focus first, a little further).
 MAX_WORDS_AFTER_VALUE = 3
 MAX_WORDS_BEFORE_VALUE = 4
+# A change told after what changed reaches further: "el número de trabajadores en el sistema
+# IMSS-Bienestar ha crecido de 121,000 a 168,627".
+MAX_WORDS_BEFORE_RANGE = 8
 _LANGS = ("es", "en")
 # A stem this long that begins another stem names the same thing.
 MIN_PREFIX_STEM = 6
 # What joins the two ends of a range: "de 80 a 660", "from 80 to 660", "80-660".
 _RANGE = re.compile(r"\s*(?:a|to|y|and|hasta|until|-|–)\s*", re.IGNORECASE)
+# "24 de los 32 estados": the part, not the whole, counts what the question asks about.
+_PART_OF = re.compile(r"\s*(?:de\s+(?:los|las)|of\s+the|out\s+of)\s*", re.IGNORECASE)
 
 
 class Focus:
@@ -101,13 +106,24 @@ def nearest_values(text: str, spans: list[tuple[int, int]], start: int, end: int
     after = [i for i, (begin, _) in enumerate(spans) if begin >= end]
     if before and _words(text[spans[before[-1]][1] : start]) <= MAX_WORDS_AFTER_VALUE:
         i = before[-1]
+        if i > 0 and _PART_OF.fullmatch(text[spans[i - 1][1] : spans[i][0]]):
+            return [i - 1]
         found = [i]
-        while i > 0 and _RANGE.fullmatch(text[spans[i - 1][1] : spans[i][0]]):
+        while i > 0 and opens_range(text, spans, i - 1):
             i -= 1
             found.insert(0, i)
         return found
-    if after and _words(text[end : spans[after[0]][0]]) <= MAX_WORDS_BEFORE_VALUE:
-        return [after[0]]
+    if after:
+        i = after[0]
+        between = _words(text[end : spans[i][0]])
+        if between <= MAX_WORDS_BEFORE_VALUE or (
+            between <= MAX_WORDS_BEFORE_RANGE and opens_range(text, spans, i)
+        ):
+            found = [i]
+            while opens_range(text, spans, i):
+                i += 1
+                found.append(i)
+            return found
     return []
 
 

@@ -46,6 +46,9 @@ class Candidate:
     rank: int
     # Its fused similarity to the question (z-scores of the embedders, Searcher).
     similarity: float
+    # How well its words cover the question's specific words, in either language (cosine of
+    # word vectors, Lexicon.coverage).
+    coverage: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class AnswerWeights:
     focus_value: float = 3.0
     word_overlap: float = 2.0
     number_match: float = 3.0
+    coverage: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,14 @@ class NumberMatch:
         return len(set(numbers(candidate.text)) & terms.numbers) / len(terms.numbers)
 
 
+class Coverage:
+    """The sentence itself says what the question asks about, in either language and in other
+    words ("federal subsidy" for "subsidio del gobierno federal")."""
+
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
+        return candidate.coverage
+
+
 class AnswerSelector:
     """Picks the answer sentence: the candidate with the highest weighted sum of the signals."""
 
@@ -180,6 +192,7 @@ class AnswerSelector:
             (FocusValue(), weights.focus_value),
             (WordOverlap(), weights.word_overlap),
             (NumberMatch(), weights.number_match),
+            (Coverage(), weights.coverage),
         ]
 
     def eligible(self, candidate: Candidate) -> bool:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from docqa.answer.figures import FoundFigure, disagreeing_figures
+from docqa.answer.figures import FoundFigure, asks_figures, disagreeing_figures
 from docqa.answer.focus import Focus, numbers, terms
 from docqa.answer.question import analyze
 from docqa.answer.selection import AnswerSelector, AnswerWeights, Candidate, Choice, Terms
@@ -70,7 +70,7 @@ class RankingParams:
     answer_passages: int = 5
     answer_weights: AnswerWeights = field(default_factory=AnswerWeights)
     # Figures that disagree are gathered from the statements of this many best passages.
-    figure_passages: int = 20
+    figure_passages: int = 30
     # The focus is also matched by up to this many words of the other language's vocabulary at
     # least this similar (USE word vectors): "workforce" counts "trabajadores" and "personal".
     focus_neighbours: int = 5
@@ -322,11 +322,21 @@ class Searcher:
         passages = [self._passage(passage, total[passage.row]) for passage in shown]
         answer, figures = None, []
         terms = self._terms(query)
-        choice = self._choose(shown, sentence_scores, terms)
+        candidates = self._candidates(
+            [(p.first, p.stop) for p in shown[: self.params.answer_passages]],
+            sentence_scores,
+            query,
+        )
+        selector = AnswerSelector(terms, self.params.answer_weights)
+        choice = selector.choose(candidates)
         # Where the passages as a whole look less like the question than answering needs, only
         # a sentence that states the asked-for value outright answers (Choice.direct).
-        if choice and not choice.direct and not self._answerable(shown, sentence_scores, query):
-            choice = self._choose(shown, sentence_scores, terms, direct_only=True)
+        if (
+            choice
+            and not choice.direct
+            and not self._answerable(shown, sentence_scores, query, choice)
+        ):
+            choice = selector.choose(candidates, direct_only=True)
         if choice:
             answer = self._answer(choice)
             figures = self._figures(ranked, sentence_scores, terms)
@@ -366,21 +376,30 @@ class Searcher:
         return chosen
 
     def _answerable(
-        self, shown: list[_Shown], sentence_scores: dict[int, float], query: _Query
+        self,
+        shown: list[_Shown],
+        sentence_scores: dict[int, float],
+        query: _Query,
+        choice: Choice,
     ) -> bool:
         """Whether the evidence is strong enough to answer: the best statement of the top
-        passage is close to the question, and that passage covers the question's words."""
-        if not shown:
-            return False
-        top = self.data.chunks[shown[0].row]
-        first, stop = top[CHUNK_FIRST], top[CHUNK_STOP]
+        passage, or the chosen sentence, is close to the question, and its passage covers the
+        question's words."""
+        top = shown[0].row
+        first, stop = self.data.chunks[top][[CHUNK_FIRST, CHUNK_STOP]]
         eligible = [s for s in range(first, stop) if s in sentence_scores]
-        if not eligible:
-            return False
-        sentence = max(eligible, key=sentence_scores.__getitem__)
+        if eligible and self._supported(top, max(eligible, key=sentence_scores.__getitem__), query):
+            return True
+        chosen = choice.candidate
+        return self._supported(shown[chosen.rank].row, chosen.sentence, query)
+
+    def _supported(self, row: int, sentence: int, query: _Query) -> bool:
+        """Whether `sentence` is close to the question and its passage (chunk `row`) covers
+        the question's specific words."""
         if self.confidence(sentence, query.vectors) < self.params.min_confidence:
             return False
-        passage_words = content_words(self._text(*top[: CHUNK_END + 1]), LANGS[top[CHUNK_LANG]])
+        chunk = self.data.chunks[row]
+        passage_words = content_words(self._text(*chunk[: CHUNK_END + 1]), LANGS[chunk[CHUNK_LANG]])
         coverage = self.data.lexicon.coverage(query.words, query.word_vectors, passage_words)
         return coverage >= self.params.min_coverage
 
@@ -434,9 +453,13 @@ class Searcher:
         )
 
     def _candidates(
-        self, spans: list[tuple[int, int]], sentence_scores: dict[int, float]
+        self,
+        spans: list[tuple[int, int]],
+        sentence_scores: dict[int, float],
+        query: _Query | None = None,
     ) -> list[Candidate]:
-        """The scored statements of these sentence ranges, best passage first."""
+        """The scored statements of these sentence ranges, best passage first; with `query`,
+        each with its coverage of the question's specific words (Lexicon.coverage)."""
         out = []
         for rank, (first, stop) in enumerate(spans):
             for sentence in range(first, stop):
@@ -444,25 +467,22 @@ class Searcher:
                     span = self.data.sentences[sentence]
                     lang = self.data.documents[span[0]].lang
                     text = self._text(*span)
-                    out.append(Candidate(sentence, text, lang, rank, sentence_scores[sentence]))
+                    coverage = (
+                        0.0
+                        if query is None
+                        else self.data.lexicon.coverage(
+                            query.words, query.word_vectors, content_words(text, lang)
+                        )
+                    )
+                    out.append(
+                        Candidate(sentence, text, lang, rank, sentence_scores[sentence], coverage)
+                    )
         return out
 
     def _in_document(self, sentence: int, value: Value) -> ValueSpan:
         """A value found in a sentence, with offsets into the sentence's document."""
         start = int(self.data.sentences[sentence][1]) + value.start
         return ValueSpan(value.text, value.type, start, start + len(value.text))
-
-    def _choose(
-        self,
-        shown: list[_Shown],
-        sentence_scores: dict[int, float],
-        terms: Terms,
-        direct_only: bool = False,
-    ) -> Choice | None:
-        """The best statement among the first passages shown (AnswerSelector)."""
-        spans = [(p.first, p.stop) for p in shown[: self.params.answer_passages]]
-        selector = AnswerSelector(terms, self.params.answer_weights)
-        return selector.choose(self._candidates(spans, sentence_scores), direct_only)
 
     def _answer(self, choice: Choice) -> Answer:
         sentence = choice.candidate.sentence
@@ -474,6 +494,8 @@ class Searcher:
         self, ranked: list[int], sentence_scores: dict[int, float], terms: Terms
     ) -> list[Figure]:
         """The distinct figures the best passages give for the question's focus, if several."""
+        if not asks_figures(terms):
+            return []
         spans = [
             tuple(self.data.chunks[row][[CHUNK_FIRST, CHUNK_STOP]].tolist())
             for row in ranked[: self.params.figure_passages]

@@ -98,12 +98,18 @@ def test_a_rare_word_of_the_question_counts_more_than_a_common_one() -> None:
 def test_only_a_sentence_stating_the_value_outright_answers_when_asked_to() -> None:
     terms_ = make_terms("¿Cuántos trabajadores tiene hoy el programa?", "es")
     close = candidate(
-        "El número de trabajadores en el sistema IMSS-Bienestar ha crecido de 121,000 a 168,627.",
-        0,
-        3,
+        "Según el informe de la dependencia, la cifra creció de 121,000 a 168,627.", 0, 20
     )
     stated = candidate("El personal ha crecido de 23,967 a 274,977 trabajadores.", 4, 0.1)
     selector = AnswerSelector(terms_, AnswerWeights())
     assert selector.choose([close, stated]).candidate is close
     choice = selector.choose([close, stated], direct_only=True)
     assert choice.candidate is stated and choice.direct and choice.value.text == "274,977"
+
+
+def test_a_sentence_that_covers_the_questions_words_wins_a_tie() -> None:
+    terms_ = make_terms("¿De qué otra forma consigue dinero el programa?", "es")
+    generic = candidate("El programa es público y gratuito.", 0, 1.0)
+    covering = candidate("El programa consigue recursos por convenios.", 0, 1.0)
+    covering = replace(covering, coverage=0.9)
+    assert AnswerSelector(terms_, AnswerWeights()).choose([generic, covering]).candidate is covering

@@ -1,0 +1,34 @@
+"""Which values of a sentence count what the question's focus names."""
+
+import re
+
+import pytest
+
+from docqa.answer.focus import Focus
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(r"\d[\d,.]*\d|\d", text)]
+
+
+@pytest.mark.parametrize(
+    ("focus", "text", "counted"),
+    [
+        (["hospitales"], "Opera 669 hospitales y 11 mil 935 centros.", ["669"]),
+        (["hospitals"], "Hospitals reached a total of 707.", ["707"]),
+        (["hospitales"], "Creció de 80 a 660 hospitales.", ["80", "660"]),
+        # The part, not the whole: it operates in 24 states, of Mexico's 32.
+        (["estados"], "Operaría en 24 de los 32 estados del país.", ["24"]),
+        # A change told after what changed reaches further than a lone figure.
+        (
+            ["trabajadores"],
+            "El número de trabajadores en el sistema IMSS-Bienestar creció de 121,000 a 168,627.",
+            ["121,000", "168,627"],
+        ),
+        (["trabajadores"], "Los trabajadores del sistema de salud del estado suman ya 5,000.", []),
+    ],
+)
+def test_the_values_that_count_the_focus(focus: list[str], text: str, counted: list[str]) -> None:
+    found = spans(text)
+    taken = Focus(focus).attached(text, found)
+    assert [text[a:b] for (a, b), t in zip(found, taken, strict=True) if t] == counted
