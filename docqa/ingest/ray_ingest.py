@@ -57,6 +57,8 @@ def _quiet_data() -> None:
 
     DataContext.get_current().enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
+    # Which says, once, that the bars are off.
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
 
 
 def _read_files(batch: Batch, corpus_dir: Path, limits: Limits) -> Batch:
