@@ -25,6 +25,8 @@ from docqa.model import Chunked
 # What makes Ray keep every process on 127.0.0.1, for this process and the CLI's; without
 # it Ray takes eth0's address and listens on all interfaces. Token auth off, as for tests.
 RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}
+# Ray Data's context warns of its own deprecated fields whenever it is made.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
 
 def is_loopback(address: str) -> bool:
