@@ -69,10 +69,11 @@ class MilvusBackend(Backend):
     def _dense_kind(self) -> str:
         return DENSE_LITE if self.connection.lite else DENSE_SERVER
 
-    def open(self) -> MilvusBuild:
+    def open(self, build_id: str | None = None) -> MilvusBuild:
+        """The current build, or a kept one by id (the previous stays until the next switch)."""
         client = self.connection.client
         try:
-            build_id = writer.current_id(client)
+            build_id = build_id or writer.current_id(client)
             if build_id is None:
                 raise IndexNotFoundError(
                     f"no index in Milvus at {self.where}: run `docqa ingest` first"
@@ -80,8 +81,7 @@ class MilvusBackend(Backend):
             rows = writer.registry_rows(client, writer.MANIFEST + schema.build_key(build_id))
             if not rows:
                 raise IndexNotFoundError(
-                    f"Milvus at {self.where} names the build {build_id} current, but it has no "
-                    "manifest: run `docqa ingest` to rebuild it"
+                    f"Milvus at {self.where} holds no build {build_id}: run `docqa ingest`"
                 )
             record = json.loads(next(iter(rows.values())))
             if record.get("schema") != schema.SCHEMA_VERSION:

@@ -75,6 +75,8 @@ def test_cli_ask_reads_milvus_lite_listening_on_loopback_only(milvus_index: Corp
         env=milvus_env(milvus_index),
     )
     assert result.returncode == 0, result.stderr
+    # Everything came from Milvus: there is no build folder.
+    assert not milvus_index.index_dir.exists()
     body = json.loads(result.stdout)
     assert body["index_version"] == milvus_index.report.build_id
     documents = {d.doc_id: d for d in create_backend(milvus_index.settings).open().documents}
