@@ -12,6 +12,7 @@ same docqa install.
 
 import logging
 import pickle
+import re
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -26,6 +27,7 @@ from docqa.ingest.chunking import ChunkingParams
 from docqa.ingest.documents import Skipped, corpus_files, load_file
 from docqa.ingest.extractor import Extractor
 from docqa.ingest.pipeline import (
+    IngestError,
     IngestReport,
     Progress,
     Rows,
@@ -42,6 +44,8 @@ FILES_PER_TASK = 16
 DOCUMENTS_PER_TASK = 16
 
 Batch = dict[str, np.ndarray]
+# A line of a traceback that names an exception and its message.
+_RAISED = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.*)$", re.MULTILINE)
 
 
 def _objects(items: Sequence[Any]) -> np.ndarray:
@@ -163,6 +167,29 @@ def encode_on_ray(
 RAY_STAGES = Stages(load=load_on_ray, chunk=chunk_on_ray, encode=encode_on_ray)
 
 
+def failure(error: Exception) -> str:
+    """What failed on the cluster, as the line its own exception printed: Ray hands back a
+    traceback, wrapped in exceptions of its own."""
+    raised = [
+        f"{name}: {message}"
+        for name, message in _RAISED.findall(str(error))
+        if not name.startswith("ray.")
+    ]
+    return raised[-1] if raised else str(error).strip().splitlines()[0]
+
+
+def _check_gpus(settings: Settings) -> None:
+    """Ray would wait for ever for GPUs that the cluster does not have."""
+    import ray
+
+    gpus = ray.cluster_resources().get("GPU", 0)
+    if settings.ray_gpus_per_actor > gpus:
+        raise IngestError(
+            f"DOCQA_RAY_GPUS_PER_ACTOR is {settings.ray_gpus_per_actor:g} but the Ray cluster "
+            f"has {gpus:g} GPUs"
+        )
+
+
 def run_ingest_on_ray(
     address: str,
     corpus_dir: Path,
@@ -172,4 +199,13 @@ def run_ingest_on_ray(
 ) -> IngestReport:
     """`run_ingest` with its load, chunk and encode steps on the Ray cluster at `address`."""
     with ray_session(address):
-        return run_ingest(corpus_dir, index_dir, settings, progress, stages=RAY_STAGES)
+        # Only now: a private Ray's environment is set before Ray is first imported.
+        from ray.exceptions import RayError
+
+        _check_gpus(settings)
+        try:
+            return run_ingest(corpus_dir, index_dir, settings, progress, stages=RAY_STAGES)
+        except RayError as error:
+            raise IngestError(
+                f"ingest on Ray failed: {failure(error)}; the existing index was left as it was"
+            ) from error

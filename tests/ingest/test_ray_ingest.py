@@ -1,6 +1,7 @@
 """Ingest on Ray: the local build, made through the real CLI on an in-process Ray, on loopback."""
 
 import ipaddress
+import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from conftest import CORPUS_DIR, REPO, CorpusIndex, make_settings, run_cli, writ
 from docqa.index.base import Stored, create_backend
 from docqa.ingest.documents import load_corpus
 from docqa.ingest.pipeline import IngestError, ingest_limits
-from docqa.ingest.ray_ingest import load_on_ray, run_ingest_on_ray
+from docqa.ingest.ray_ingest import failure, load_on_ray, run_ingest_on_ray
 from docqa.ingest.ray_session import ray_session
 from docqa.model import Chunked
 
@@ -186,6 +187,84 @@ def test_files_read_on_ray_are_those_read_here(ray_cluster: RayCluster, tmp_path
     assert [d.source for d in on_ray[0]] == ["a.md", "b/uno.txt"]
     assert [s.source for s in on_ray[1]] == ["c.xyz", "d.txt"]
     assert load_on_ray(write_corpus(tmp_path / "empty", {}), limits) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("where", "line"),
+    [
+        ("task", "ValueError: no such model here"),
+        ("actor", "FileNotFoundError: model folder /models/e5 is missing"),
+    ],
+)
+def test_a_failure_on_ray_is_reported_by_its_own_line(
+    ray_cluster: RayCluster, where: str, line: str
+) -> None:
+    import ray.data
+    from ray.exceptions import RayError
+
+    # Defined here, so that they travel by value: Ray's workers cannot import a test module.
+    def fail_in_task(batch: dict) -> dict:
+        raise ValueError("no such model here")
+
+    class FailInActor:
+        def __init__(self) -> None:
+            raise FileNotFoundError("model folder /models/e5 is missing")
+
+        def __call__(self, batch: dict) -> dict:
+            return batch
+
+    dataset = ray.data.from_items([{"a": 1}])
+    with pytest.raises(RayError) as raised:
+        if where == "task":
+            dataset.map_batches(fail_in_task).take_all()
+        else:
+            dataset.map_batches(FailInActor, compute=ray.data.ActorPoolStrategy(size=1)).take_all()
+    assert failure(raised.value) == line
+
+
+def test_gpus_the_cluster_lacks_are_refused_at_once(
+    ray_cluster: RayCluster, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "index", CORPUS_DIR, ray_gpus_per_actor=1)
+    with pytest.raises(IngestError) as raised:
+        run_ingest_on_ray(ray_cluster.address, CORPUS_DIR, tmp_path / "index", settings)
+    assert str(raised.value) == "DOCQA_RAY_GPUS_PER_ACTOR is 1 but the Ray cluster has 0 GPUs"
+    assert not (tmp_path / "index").exists()
+
+
+LOCAL_RAY = """
+import ipaddress, os, sys
+import psutil
+from docqa.ingest.ray_session import ray_session
+
+with ray_session("local"):
+    import ray
+
+    assert os.environ["RAY_AUTH_MODE"] == "token", os.environ["RAY_AUTH_MODE"]
+    assert ray.get(ray.remote(lambda: 41 + 1).remote()) == 42
+    me = psutil.Process()
+    for process in [me, *me.children(recursive=True)]:
+        for c in process.net_connections(kind="inet"):
+            for address in (c.laddr, c.raddr):
+                if address:
+                    ip = ipaddress.ip_address(address.ip)
+                    ip = getattr(ip, "ipv4_mapped", None) or ip
+                    if not ip.is_loopback:
+                        print(process.name(), c.status, address.ip)
+print("ray is", "still up" if ray.is_initialized() else "down")
+"""
+
+
+def test_a_private_ray_stays_on_loopback_and_writes_no_token(tmp_path: Path) -> None:
+    # Ray's own defaults, not the test cluster's: no Ray variable, a home of its own.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", LOCAL_RAY], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["ray is down"]
+    assert not (tmp_path / ".ray").exists()
 
 
 @pytest.mark.parametrize("by", ["option", "setting"])
