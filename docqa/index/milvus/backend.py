@@ -85,7 +85,7 @@ class MilvusBackend(Backend):
                 )
             record = json.loads(next(iter(rows.values())))
             if record.get("schema") != schema.SCHEMA_VERSION:
-                raise MilvusError(
+                raise IndexNotFoundError(
                     f"the build {build_id} in Milvus at {self.where} was written by another "
                     f"docqa version (collections of schema {record.get('schema')}, this docqa "
                     f"reads {schema.SCHEMA_VERSION}): run `docqa ingest` to rebuild it"
@@ -113,6 +113,10 @@ class MilvusBackend(Backend):
     def reusable(self) -> Stored | None:
         try:
             build = self.open()
+        except MilvusError:
+            # Milvus itself is unusable (unreachable, refused the token): say so before an
+            # ingest embeds anything it could not store.
+            raise
         except IndexDamagedError as error:
             logger.warning("%s; re-embedding every document", error)
             return None

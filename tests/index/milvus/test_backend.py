@@ -8,7 +8,6 @@ import pytest
 
 from docqa.index.base import BuildParts, IndexNotFoundError
 from docqa.index.milvus import MilvusBackend, schema, writer
-from docqa.index.milvus.client import MilvusError
 from docqa.index.store import FaissBuild
 from index.milvus.parts import make_parts
 
@@ -147,5 +146,7 @@ def test_a_build_of_another_docqa_version_is_one_clear_error(milvus_backend: Mak
         schema.REGISTRY,
         [{"key": key, "value": json.dumps(record), schema.PLACEHOLDER: schema.PLACEHOLDER_VECTOR}],
     )
-    with pytest.raises(MilvusError, match=r"another docqa version.*schema 99.*docqa ingest"):
+    with pytest.raises(IndexNotFoundError, match=r"another docqa version.*schema 99.*docqa ingest"):
         backend.open()
+    # An ingest rebuilds it from scratch.
+    assert backend.reusable() is None

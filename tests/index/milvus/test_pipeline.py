@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import CorpusIndex, ingest, make_settings, run_cli
+from service.servers import free_port
 
 from docqa.eval.dataset import default_set, load_questions
-from docqa.index.base import create_backend
+from docqa.index.base import IndexNotFoundError, create_backend
 from docqa.index.milvus import writer
 from docqa.index.search import Searcher
-from docqa.ingest.pipeline import IngestError
+from docqa.ingest.pipeline import IngestError, run_ingest
 from index.milvus.lite import listening_addresses
 
 HOSPITALS = "How many rural hospitals are there?"
@@ -63,6 +64,28 @@ def test_ingest_search_reingest_and_an_interrupted_ingest(
         )
     finally:
         backend.close()  # type: ignore[attr-defined]
+
+
+def test_an_unreachable_milvus_stops_ingest_before_it_embeds(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    uri = f"http://127.0.0.1:{free_port()}"
+    settings = make_settings(
+        tmp_path / "index",
+        small_corpus,
+        index_backend="milvus",
+        milvus_uri=uri,
+        milvus_connect_seconds=1,
+    )
+    stages: list[str] = []
+
+    def progress(label: str, total: int):  # type: ignore[no-untyped-def]
+        stages.append(label)
+        return lambda _n: None
+
+    with pytest.raises(IndexNotFoundError, match=f"cannot reach Milvus at {uri}"):
+        run_ingest(small_corpus, settings.index_dir, settings, progress=progress)
+    assert not [s for s in stages if s.startswith("embedding")]
 
 
 def test_cli_ask_reads_milvus_lite_listening_on_loopback_only(milvus_index: CorpusIndex) -> None:
