@@ -162,6 +162,9 @@ class Backend(ABC):
         """Store a complete build and make it the current one atomically; returns where it
         is (for the ingest report). Nothing changes for readers if it fails."""
 
+    def close(self) -> None:  # noqa: B027  (deliberately empty: most backends hold nothing)
+        """Release what the backend holds open (a connection, a server it started)."""
+
 
 def create_backend(settings: Settings, index_dir: Path | None = None) -> Backend:
     """The backend `settings.index_backend` names, over `index_dir` (settings.index_dir)."""
