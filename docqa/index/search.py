@@ -322,13 +322,13 @@ class Searcher:
         passages = [self._passage(passage, total[passage.row]) for passage in shown]
         answer, figures = None, []
         terms = self._terms(query)
-        candidates = self._candidates(
+        statements = self._candidates(
             [(p.first, p.stop) for p in shown[: self.params.answer_passages]],
             sentence_scores,
             query,
         )
         selector = AnswerSelector(terms, self.params.answer_weights)
-        choice = selector.choose(candidates)
+        choice = selector.choose(statements)
         # Where the passages as a whole look less like the question than answering needs, only
         # a sentence that states the asked-for value outright answers (Choice.direct).
         if (
@@ -336,7 +336,7 @@ class Searcher:
             and not choice.direct
             and not self._answerable(shown, sentence_scores, query, choice)
         ):
-            choice = selector.choose(candidates, direct_only=True)
+            choice = selector.choose(statements, direct_only=True)
         if choice:
             answer = self._answer(choice)
             figures = self._figures(ranked, sentence_scores, terms)
