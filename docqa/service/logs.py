@@ -22,7 +22,13 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update((k, v) for k, v in record.__dict__.items() if k not in _STANDARD)
+        # Libraries mark their own bookkeeping private: Ray, once imported, stamps every record
+        # with "_ray_timestamp_ns".
+        entry.update(
+            (k, v)
+            for k, v in record.__dict__.items()
+            if k not in _STANDARD and not k.startswith("_")
+        )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)

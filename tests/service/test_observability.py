@@ -261,3 +261,9 @@ def test_each_request_logs_one_json_line(
     assert found["duration_ms"] >= 0
     assert found["message"] == "GET /documents/{doc_id} 200"
     assert by_id["look-for-me"]["status"] == missing.status_code == 404
+
+
+def test_a_librarys_private_record_fields_stay_out_of_the_json_line() -> None:
+    record = logging.makeLogRecord({"msg": "hi", "request_id": "r-1", "_ray_timestamp_ns": 1})
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "r-1" and "_ray_timestamp_ns" not in line
