@@ -153,7 +153,7 @@ def milvus_index(
     server.stop()
 
 
-@pytest.fixture(params=["faiss", "milvus"])
+@pytest.fixture(scope="session", params=["faiss", "milvus"])
 def any_index(request: pytest.FixtureRequest) -> CorpusIndex:
     """corpus/ indexed by each backend in turn: a test that takes it runs on both."""
     return request.getfixturevalue(f"{'corpus' if request.param == 'faiss' else 'milvus'}_index")
