@@ -67,6 +67,7 @@ def ingest(
     """Build or refresh the index from a folder of .txt/.md/.html/.pdf files."""
     from tqdm import tqdm
 
+    from docqa.index.base import IndexNotFoundError
     from docqa.ingest.pipeline import IngestError, run_ingest
 
     settings = _settings()
@@ -88,7 +89,7 @@ def ingest(
             report = run_ingest_on_ray(address, corpus_dir, index_dir, settings, progress)
         else:
             report = run_ingest(corpus_dir, index_dir, settings, progress=progress)
-    except (IngestError, ModelSetupError) as error:
+    except (IngestError, IndexNotFoundError, ModelSetupError) as error:
         _fail(str(error))
     finally:
         for bar in bars:

@@ -138,6 +138,11 @@ class Backend(ABC):
         self.settings = settings
         self.index_dir = index_dir
 
+    @property
+    def location(self) -> str:
+        """Where the builds are, as it may be shown (/health, the manifest): no secrets."""
+        return str(self.index_dir)
+
     @abstractmethod
     def current_id(self) -> str | None:
         """The id of the current build, or None when there is none; cheap, polled."""

@@ -86,6 +86,7 @@ def publish_build(
         format=FORMAT_VERSION,
         build_id=new_build_id(),
         backend=backend.settings.index_backend,
+        location=backend.location,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         embedders=list(embedders),
         reuse_key=key,

@@ -59,6 +59,9 @@ class Manifest(BaseModel):
     # The backend that holds the build (index.base.BACKENDS); builds before it was recorded
     # are FAISS folders.
     backend: str = "faiss"
+    # Where that backend keeps it (Backend.location: a folder, or a Milvus URI without its
+    # token).
+    location: str = ""
     # ISO 8601, UTC, to the second.
     built_at: str
     embedders: list[EmbedderRecord]

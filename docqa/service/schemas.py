@@ -36,6 +36,10 @@ class Health(BaseModel):
     chunks: int
     model: str = Field(description="The embedders' model ids, comma-separated")
     embedders: list[str]
+    backend: str = Field(description="Where builds are kept and searched: faiss or milvus")
+    location: str = Field(
+        description="The backend's index folder, or its Milvus URI without user or token"
+    )
     index_version: str
     built_at: str | None
     last_reload_error: str | None = Field(

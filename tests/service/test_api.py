@@ -79,6 +79,7 @@ def test_health_reports_the_loaded_index(health: dict, corpus_index: CorpusIndex
     assert health["chunks"] == report.chunks > 0
     assert health["index_version"] == report.build_id
     assert health["embedders"] == corpus_index.settings.embedders
+    assert (health["backend"], health["location"]) == ("faiss", str(corpus_index.index_dir))
     assert health["model"] and all(part for part in health["model"].split(", "))
     assert len(health["model"].split(", ")) == len(health["embedders"])
     assert health["built_at"]

@@ -9,6 +9,7 @@ from conftest import CorpusIndex, make_settings
 
 from docqa.config import Settings
 from docqa.index.milvus import MilvusBackend
+from docqa.index.milvus.client import public_uri
 from docqa.model import Document
 from docqa.service.app import create_app
 from service import test_reload
@@ -26,6 +27,13 @@ def test_ask_cites_exactly_on_each_backend(any_index: CorpusIndex, servers: Serv
     with httpx.Client(base_url=url, timeout=120) as client:
         health = client.get("/health").json()
         assert health["index_version"] == any_index.report.build_id
+        settings = any_index.settings
+        assert health["backend"] == settings.index_backend
+        assert health["location"] == (
+            public_uri(settings.milvus_uri)
+            if settings.index_backend == "milvus"
+            else str(any_index.index_dir)
+        )
         listing = client.get("/documents").json()
         texts = {
             d["doc_id"]: client.get(f"/documents/{d['doc_id']}").json()["text"] for d in listing

@@ -42,6 +42,10 @@ class MilvusBackend(Backend):
         self.where = public_uri(settings.milvus_uri)
 
     @property
+    def location(self) -> str:
+        return self.where
+
+    @property
     def connection(self) -> Connection:
         with self._lock:
             if self._connection is None:

@@ -17,6 +17,8 @@ def health(live: LiveDep) -> Health:
         chunks=searcher.chunk_count,
         model=", ".join(e.model_id for e in searcher.embedders),
         embedders=[e.name for e in searcher.embedders],
+        backend=searcher.data.manifest.backend,
+        location=live.backend.location,
         index_version=searcher.version,
         built_at=searcher.data.manifest.built_at,
         last_reload_error=live.last_error,

@@ -93,7 +93,10 @@ def test_a_lite_file_another_process_holds_is_one_line(tmp_path: Path) -> None:
         holder.wait(timeout=30)
 
 
-def test_the_cli_says_in_one_line_that_milvus_is_unreachable(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["ask", "¿Cuántos hospitales?"], ["ingest", "--corpus"]])
+def test_the_cli_says_in_one_line_that_milvus_is_unreachable(
+    tmp_path: Path, command: list[str]
+) -> None:
     uri = f"http://127.0.0.1:{free_port()}"
     env = {
         "DOCQA_INDEX_BACKEND": "milvus",
@@ -101,7 +104,12 @@ def test_the_cli_says_in_one_line_that_milvus_is_unreachable(tmp_path: Path) -> 
         "DOCQA_MILVUS_TOKEN": TOKEN,
         "DOCQA_MILVUS_CONNECT_SECONDS": "1",
     }
-    result = run_cli("ask", "¿Cuántos hospitales?", "--index", str(tmp_path), env=env)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "salud.txt").write_text("El programa opera 669 hospitales.", encoding="utf-8")
+    if command[0] == "ingest":
+        command = [*command, str(corpus)]
+    result = run_cli(*command, "--index", str(tmp_path / "index"), env=env)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert f"cannot reach Milvus at {uri}" in result.stderr and "secret" not in result.stderr
