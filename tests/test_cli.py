@@ -3,32 +3,35 @@
 import json
 from pathlib import Path
 
-from conftest import run_cli, write_corpus
+from conftest import CorpusIndex, index_env, run_cli, write_corpus
 
 
-def test_ask_json_is_the_ask_body_of_the_contract(corpus_index):
+def test_ask_json_is_the_ask_body_of_the_contract(any_index: CorpusIndex) -> None:
     result = run_cli(
         "ask",
         "¿Quién es el director general del IMSS?",
         "--index",
-        str(corpus_index.index_dir),
+        str(any_index.index_dir),
         "-k",
         "3",
         "--json",
+        env=index_env(any_index),
     )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert set(body) == {
         *("question", "language", "answer", "passages", "index_version", "took_ms", "figures")
     }
+    assert body["index_version"] == any_index.report.build_id
     assert len(body["passages"]) == 3
     citation = body["passages"][0]["citation"]
     assert set(citation) == {"doc_id", "title", "source", "page", "start", "end"}
     assert body["language"] == "es"
 
 
-def test_ask_prints_answer_and_citations_readably(corpus_index):
-    result = run_cli("ask", "How is IMSS-Bienestar funded?", "--index", str(corpus_index.index_dir))
+def test_ask_prints_answer_and_citations_readably(any_index: CorpusIndex) -> None:
+    index, env = str(any_index.index_dir), index_env(any_index)
+    result = run_cli("ask", "How is IMSS-Bienestar funded?", "--index", index, env=env)
     assert result.returncode == 0, result.stderr
     assert "[1]" in result.stdout and "chars" in result.stdout
 

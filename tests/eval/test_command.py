@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CorpusIndex, run_cli
+from conftest import CorpusIndex, faiss_only, index_env, run_cli
 from service.servers import free_port
 
 from eval.questions import CROSS, EASY, IMPOSSIBLE, OFF_TOPIC, write_set
@@ -35,23 +35,27 @@ SMALL_SET = [
 
 
 @pytest.fixture(scope="module")
-def first_run(corpus_index: CorpusIndex, tmp_path_factory: pytest.TempPathFactory) -> tuple:
-    """One report-only run with --out: its process, its set and its output folder."""
+def first_run(any_index: CorpusIndex, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """One report-only run with --out on each backend: its process, its set and its output
+    folder."""
     folder = tmp_path_factory.mktemp("eval-run")
     question_set = write_set(folder / "set.jsonl", [EASY, OFF_TOPIC, CROSS, IMPOSSIBLE])
     out = folder / "out"
     result = run_cli(
-        "eval", "--set", str(question_set), "--index", str(corpus_index.index_dir),
-        "--out", str(out), "--gate", "none",
+        "eval", "--set", str(question_set), "--index", str(any_index.index_dir),
+        "--out", str(out), "--gate", "none", env=index_env(any_index),
     )  # fmt: skip
     return result, question_set, out
 
 
-def test_eval_writes_report_json_markdown_charts_and_failures(first_run: tuple) -> None:
+def test_eval_writes_report_json_markdown_charts_and_failures(
+    first_run: tuple, any_index: CorpusIndex
+) -> None:
     result, _, out = first_run
     assert result.returncode == 0, result.stderr
     assert "| overall" in result.stdout and "gate: off" in result.stdout
     report = json.loads((out / "report.json").read_text("utf-8"))
+    assert report["index_version"] == any_index.report.build_id
     assert [r["id"] for r in report["rows"]] == ["t-1", "t-2", "t-3", "t-4"]
     assert report["gate"]["mode"] == "none"
     markdown = (out / "report.md").read_text("utf-8")
@@ -64,19 +68,20 @@ def test_eval_writes_report_json_markdown_charts_and_failures(first_run: tuple) 
 
 
 def test_eval_passes_the_baseline_gate_on_its_own_report(
-    first_run: tuple, corpus_index: CorpusIndex
+    first_run: tuple, any_index: CorpusIndex
 ) -> None:
     _, question_set, out = first_run
     result = run_cli(
-        "eval", "--set", str(question_set), "--index", str(corpus_index.index_dir),
-        "--baseline", str(out / "report.json"), "--gate", "baseline",
+        "eval", "--set", str(question_set), "--index", str(any_index.index_dir),
+        "--baseline", str(out / "report.json"), "--gate", "baseline", env=index_env(any_index),
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "gate (baseline): passed" in result.stdout
 
 
+@faiss_only  # the gate's arithmetic; the baseline test above runs the gate on each backend
 def test_eval_fails_below_thresholds_and_below_the_baseline(
-    first_run: tuple, corpus_index: CorpusIndex, tmp_path: Path
+    first_run: tuple, any_index: CorpusIndex, tmp_path: Path
 ) -> None:
     _, question_set, out = first_run
     better = json.loads((out / "report.json").read_text("utf-8"))
@@ -84,8 +89,8 @@ def test_eval_fails_below_thresholds_and_below_the_baseline(
     baseline = tmp_path / "better.json"
     baseline.write_text(json.dumps(better), "utf-8")
     result = run_cli(
-        "eval", "--set", str(question_set), "--index", str(corpus_index.index_dir),
-        "--baseline", str(baseline),
+        "eval", "--set", str(question_set), "--index", str(any_index.index_dir),
+        "--baseline", str(baseline), env=index_env(any_index),
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     assert "gate (all): FAILED" in result.stdout

@@ -1,4 +1,5 @@
-"""The HTTP service against a real index of corpus/, over a real uvicorn server."""
+"""The HTTP service against a real index of corpus/, over a real uvicorn server: the contract
+tests on each backend (FAISS and Milvus Lite), the request checks and static files on FAISS."""
 
 import json
 import os
@@ -11,10 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CorpusIndex, assert_same_passages, make_settings
+from conftest import CorpusIndex, assert_same_passages, faiss_only, make_settings
 from starlette.testclient import TestClient
 
 from docqa.index.base import IndexNotFoundError
+from docqa.index.milvus.client import public_uri
 from docqa.service.app import create_app
 from service.servers import Servers, free_port
 
@@ -35,8 +37,8 @@ CITATION_KEYS = {"doc_id", "title", "source", "page", "start", "end"}
 
 
 @pytest.fixture(scope="module")
-def base_url(corpus_index: CorpusIndex, servers: Servers) -> str:
-    return servers.start(create_app(corpus_index.settings, corpus_index.index_dir))
+def base_url(any_index: CorpusIndex, servers: Servers) -> str:
+    return servers.start(create_app(any_index.settings, any_index.index_dir))
 
 
 @pytest.fixture(scope="module")
@@ -72,25 +74,30 @@ def assert_cited(span: dict, documents: dict[str, dict]) -> None:
 # --- /health and /documents ----------------------------------------------------------------
 
 
-def test_health_reports_the_loaded_index(health: dict, corpus_index: CorpusIndex) -> None:
-    report = corpus_index.report
+def test_health_reports_the_loaded_index(health: dict, any_index: CorpusIndex) -> None:
+    report, settings = any_index.report, any_index.settings
     assert health["status"] == "ok"
     assert health["documents"] == report.documents == 5
     assert health["chunks"] == report.chunks > 0
     assert health["index_version"] == report.build_id
-    assert health["embedders"] == corpus_index.settings.embedders
-    assert (health["backend"], health["location"]) == ("faiss", str(corpus_index.index_dir))
+    assert health["embedders"] == settings.embedders
+    location = (
+        public_uri(settings.milvus_uri)
+        if settings.index_backend == "milvus"
+        else str(any_index.index_dir)
+    )
+    assert (health["backend"], health["location"]) == (settings.index_backend, location)
     assert health["model"] and all(part for part in health["model"].split(", "))
     assert len(health["model"].split(", ")) == len(health["embedders"])
     assert health["built_at"]
 
 
-def test_documents_lists_the_corpus(client: httpx.Client, corpus_index: CorpusIndex) -> None:
+def test_documents_lists_the_corpus(client: httpx.Client, any_index: CorpusIndex) -> None:
     response = client.get("/documents")
     assert response.status_code == 200
     listing = response.json()
     assert len(listing) == 5
-    assert {d["source"] for d in listing} == {p.name for p in corpus_index.corpus_dir.iterdir()}
+    assert {d["source"] for d in listing} == {p.name for p in any_index.corpus_dir.iterdir()}
     for summary in listing:
         assert set(summary) == {"doc_id", "title", "source", "language", "pages", "chars"}
         assert summary["language"] in {"es", "en"}
@@ -186,6 +193,7 @@ def error_fields(response: httpx.Response) -> dict[str, str]:
     return {item["field"]: item["message"] for item in detail}
 
 
+@faiss_only
 @pytest.mark.parametrize(
     ("body", "field", "words"),
     [
@@ -221,6 +229,7 @@ def test_question_at_the_length_limit_is_accepted(client: httpx.Client) -> None:
     assert response.status_code == 200
 
 
+@faiss_only
 @pytest.mark.parametrize(
     "content",
     [b'{"question": "hola"', b"{question: 1}", b"", b"\xff\xfe not utf-8"],
@@ -234,6 +243,7 @@ def test_malformed_json_is_a_clear_4xx(client: httpx.Client, content: bytes) -> 
     assert "body" in text or "json" in text
 
 
+@faiss_only
 def test_malformed_json_names_the_problem(client: httpx.Client) -> None:
     response = client.post(
         "/ask", content=b'{"question": "hola",}', headers={"content-type": "application/json"}
@@ -242,6 +252,7 @@ def test_malformed_json_names_the_problem(client: httpx.Client) -> None:
     assert "malformed JSON" in error_fields(response)["body"]
 
 
+@faiss_only
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_ask_requires_a_json_content_type(client: httpx.Client, content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
@@ -251,6 +262,7 @@ def test_ask_requires_a_json_content_type(client: httpx.Client, content_type: st
     assert "application/json" in response.json()["detail"]
 
 
+@faiss_only
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -269,6 +281,7 @@ def test_search_rejects_bad_input(client: httpx.Client, params: dict, field: str
     assert field in error_fields(response)
 
 
+@faiss_only
 def test_wrong_method_and_unknown_path_are_json(client: httpx.Client) -> None:
     for response in (client.get("/ask"), client.get("/nowhere")):
         assert response.status_code in {404, 405}
@@ -281,6 +294,7 @@ def test_wrong_method_and_unknown_path_are_json(client: httpx.Client) -> None:
 MARKUP_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser")
 
 
+@faiss_only
 def test_search_page_is_served_with_a_strict_policy(client: httpx.Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
@@ -300,6 +314,7 @@ def test_document_view_status_follows_the_doc_id(
     assert client.get("/view/no-such-doc.txt").status_code == 404
 
 
+@faiss_only
 def test_widget_script_is_one_self_contained_file(client: httpx.Client) -> None:
     response = client.get("/widget.js")
     assert response.status_code == 200
@@ -310,6 +325,7 @@ def test_widget_script_is_one_self_contained_file(client: httpx.Client) -> None:
     assert "const DocQA" in script and "attachShadow" in script
 
 
+@faiss_only
 @pytest.mark.parametrize(
     "path", ["/widget.js", "/static/core.js", "/static/page.js", "/static/view.js"]
 )
@@ -319,6 +335,7 @@ def test_scripts_never_write_markup(client: httpx.Client, path: str) -> None:
     assert not [sink for sink in MARKUP_SINKS if sink in response.text]
 
 
+@faiss_only
 def test_openapi_documents_the_api(client: httpx.Client) -> None:
     page = client.get("/docs").text
     # Swagger UI comes from this service, not from a CDN an offline machine cannot reach.
