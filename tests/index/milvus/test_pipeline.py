@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import CorpusIndex, ingest, make_settings, run_cli
+from conftest import CorpusIndex, index_env, ingest, make_settings, run_cli
 from service.servers import free_port
 
 from docqa.eval.dataset import default_set, load_questions
@@ -17,10 +17,6 @@ from docqa.ingest.pipeline import IngestError, run_ingest
 from index.milvus.lite import listening_addresses
 
 HOSPITALS = "How many rural hospitals are there?"
-
-
-def milvus_env(index: CorpusIndex) -> dict[str, str]:
-    return {"DOCQA_INDEX_BACKEND": "milvus", "DOCQA_MILVUS_URI": index.settings.milvus_uri}
 
 
 def test_ingest_search_reingest_and_an_interrupted_ingest(
@@ -95,7 +91,7 @@ def test_cli_ask_reads_milvus_lite_listening_on_loopback_only(milvus_index: Corp
         "--json",
         "--index",
         str(milvus_index.index_dir),
-        env=milvus_env(milvus_index),
+        env=index_env(milvus_index),
     )
     assert result.returncode == 0, result.stderr
     # Everything came from Milvus: there is no build folder.
@@ -117,7 +113,7 @@ def test_cli_eval_on_milvus_scores_as_on_faiss(
     lines = default_set().read_text("utf-8").splitlines()
     subset.write_text("\n".join(lines[:12]) + "\n", "utf-8")
     overall = {}
-    for index, env in ((corpus_index, {}), (milvus_index, milvus_env(milvus_index))):
+    for index, env in ((corpus_index, {}), (milvus_index, index_env(milvus_index))):
         out = tmp_path / index.settings.index_backend
         result = run_cli(
             "eval",
