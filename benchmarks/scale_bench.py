@@ -31,6 +31,12 @@ word of the texts, as ingest's would, with synthetic vectors.
     .venv/bin/python benchmarks/scale_bench.py            # 10^4 and 10^5 chunks: ~5 minutes
     .venv/bin/python benchmarks/scale_bench.py --million  # and 10^6: ~30 more, 20 GB of disk
     .venv/bin/python benchmarks/scale_bench.py --wait-policies PASSIVE ACTIVE  # each search twice
+    .venv/bin/python benchmarks/scale_bench.py --backend milvus --no-text  # on Milvus Lite
+
+With --backend milvus each build goes into a Milvus Lite database of its own (one build a size,
+with Milvus's own dense index): the time Backend.publish takes to insert it, and after the
+searches the resident memory of the search process and of the `milvus` process Lite runs as
+its child. What reads FAISS's files (their sizes, the page cache, recall) is left out.
 """
 
 import argparse
@@ -507,10 +513,24 @@ def timed_parts(timers: "Timers") -> Iterator[None]:
             setattr(owner, name, original)
 
 
-def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
+def backend_settings(backend: str, root: Path, kind: str) -> dict[str, str | Path]:
+    """Where a build of `kind` goes: an index folder under `root`, or a Milvus Lite file."""
+    if backend == "faiss":
+        return {"index_dir": root / f"index-{kind}"}
+    return {"index_backend": backend, "milvus_uri": str(root / "milvus" / f"{root.name}.db")}
+
+
+def children_mb() -> float:
+    """Resident MB of this process's children: Milvus Lite's `milvus` process."""
+    import psutil
+
+    return sum(c.memory_info().rss for c in psutil.Process().children(recursive=True)) / 2**20
+
+
+def build(n: int, exact_maxes: list[int], models: dict, root: Path, backend: str) -> dict:
     """Synthetic documents, tables and vectors of n chunks, then one build per exact_max in an
-    index folder of its own, made and switched in by the index builder as ingest's are
-    (index.build.publish_build, with synthetic word vectors for the lexicon)."""
+    index folder (or Milvus database) of its own, made and switched in by the index builder as
+    ingest's are (index.build.publish_build, with synthetic word vectors for the lexicon)."""
     from docqa.config import Settings
     from docqa.index import codes
     from docqa.index.base import create_backend
@@ -562,18 +582,25 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
     key = reuse_key(Settings(), [e.model_id for e in records])
     variants = []
     for exact_max in exact_maxes:
-        kind = kind_for(n, exact_max)
-        settings = Settings(index_dir=root / f"index-{kind}", exact_search_max_chunks=exact_max)
+        kind = kind_for(n, exact_max) if backend == "faiss" else backend
+        settings = Settings(
+            **backend_settings(backend, root, kind), exact_search_max_chunks=exact_max
+        )
         log(f"{n:,}: lexicon and build ({kind})")
         started = time.perf_counter()
         lexicon = Lexicon.from_vectors(*lexicon_parts, chunks=n, exact_max=exact_max)
         lexicon_s = time.perf_counter() - started
         kinds = " / ".join(sorted(set(lexicon.kinds.values())))
         timers = Timers()
+        target = create_backend(settings)
+        if backend != "faiss":
+            target.publish = timers.wrap(
+                f"inserted into {backend} (Backend.publish)", target.publish
+            )
         started = time.perf_counter()
         with timed_parts(timers):
             _, location = publish_build(
-                create_backend(settings),
+                target,
                 chunked,
                 vectors,
                 records,
@@ -582,6 +609,8 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
                 models["lexicon_embedder"],
             )
         build_s = time.perf_counter() - started
+        backend_mb = children_mb()
+        target.close()
         del lexicon
         gc.collect()
         spent = {
@@ -595,11 +624,12 @@ def build(n: int, exact_maxes: list[int], models: dict, root: Path) -> dict:
             {
                 "exact_max": exact_max,
                 "kind": kind,
-                "index_dir": str(settings.index_dir),
+                "location": str(settings.index_dir) if backend == "faiss" else settings.milvus_uri,
                 "build_s": build_s,
                 "parts": [{"part": lexicon_label, "s": lexicon_s}]
                 + [{"part": label, "s": s} for label, s in spent.items()],
-                "files": build_sizes(Path(location)),
+                "files": build_sizes(Path(location)) if backend == "faiss" else {},
+                "backend_mb": backend_mb,
             }
         )
     shutil.rmtree(vector_dir)
@@ -801,22 +831,25 @@ def read_through(files: list[Path]) -> tuple[float, float]:
     return time.perf_counter() - started, read / 2**20
 
 
-def measure_search(index_dir: str, quiet_wait: float) -> dict:
+def measure_search(location: str, backend: str, quiet_wait: float) -> dict:
     from docqa.config import Settings
+    from docqa.index.base import create_backend
     from docqa.index.search import Searcher
 
-    settings = Settings()
-    files = build_files(index_dir)
+    faiss = backend == "faiss"
+    settings = Settings() if faiss else Settings(index_backend=backend, milvus_uri=location)
+    files = build_files(location) if faiss else []
     evict(files)
     before = memory()
-    # Loaded first, so that Searcher.open times the index alone.
-    _, models_s = load_models(settings)
+    # Loaded first, so that opening the build times the index alone.
+    embedders, models_s = load_models(settings)
     with_models = memory()
     started = time.perf_counter()
-    searcher = Searcher.open(settings, Path(index_dir))
+    opened = create_backend(settings, Path(location) if faiss else None)
+    searcher = Searcher(opened.open(), embedders, settings)
     load_s = time.perf_counter() - started
     loaded = memory()
-    holds = held(searcher)
+    holds = held(searcher) if faiss else {}
 
     timers = Timers()
     recorded = []
@@ -824,10 +857,14 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
         # One object serves both the question vectors and the lexicon's word vectors.
         recorded.append(Recorded(embedder.encode_queries))
         embedder.encode_queries = timers.wrap("embedders", recorded[-1])
-    for dense in searcher.data.dense.values():
-        dense.search = timers.wrap("dense", dense.search)
-    for lexical in searcher.data.lexical.values():
-        lexical.search = timers.wrap("bm25", lexical.search)
+    if faiss:
+        for dense in searcher.data.dense.values():
+            dense.search = timers.wrap("dense", dense.search)
+        for lexical in searcher.data.lexical.values():
+            lexical.search = timers.wrap("bm25", lexical.search)
+    else:
+        searcher.data.dense_search = timers.wrap("dense", searcher.data.dense_search)
+        searcher.data.lexical_search = timers.wrap("bm25", searcher.data.lexical_search)
     lexicon = searcher.data.lexicon
     lexicon.translate = timers.wrap("rendering", lexicon.translate)
     searcher._sentence_scores = timers.wrap("sentences", searcher._sentence_scores)
@@ -873,6 +910,7 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
         parts["rest"].append(took - sum(spent.values()))
     other_share = others.share()
     searched = memory()
+    backend_mb = children_mb()
     floats_cached_mb = cached_mb(float_files)
     result = {
         "kind": searcher.data.manifest.dense_index,
@@ -881,6 +919,7 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
         "models_s": models_s,
         "load_s": load_s,
         "memory": {"start": before, "models": with_models, "loaded": loaded, "searched": searched},
+        "backend_mb": backend_mb,
         "first_ms": first_ms,
         "read_s": read_s,
         "read_mb": read_mb,
@@ -896,10 +935,11 @@ def measure_search(index_dir: str, quiet_wait: float) -> dict:
         "candidates": float(np.mean(candidates)),
         "recall": {},
     }
-    for name, dense in searcher.data.dense.items():
+    for name, dense in searcher.data.dense.items() if faiss else ():
         if not dense.exact:
             log(f"recall of {name}")
             result["recall"][name] = measure_recall(searcher, name)
+    opened.close()
     return result
 
 
@@ -935,6 +975,11 @@ def index_memory(search: dict, models: dict) -> dict[str, dict[str, float]]:
     }
 
 
+def resident(search: dict) -> float:
+    """MB resident in the search process after the searches, models included."""
+    return search["memory"]["searched"]["anon"] + search["memory"]["searched"]["file"]
+
+
 def print_build(result: dict) -> None:
     n = result["n"]
     print(
@@ -953,43 +998,57 @@ def print_build(result: dict) -> None:
         print(f"    {'part':60} {'build s':>8}")
         for row in variant["parts"]:
             print(f"    {row['part']:60} {row['s']:8.1f}")
-        print(f"    {'on disk':60} {'MB':>8}")
+        if variant["files"]:
+            print(f"    {'on disk':60} {'MB':>8}")
         for group, mb in variant["files"].items():
             print(f"    {group:60} {mb:8,.0f}")
+        if variant["backend_mb"]:
+            print(f"    milvus process resident after the insert: {variant['backend_mb']:,.0f} MB")
 
 
 def print_search(n: int, search: dict, models: dict) -> None:
     mem = index_memory(search, models)
     recall = search["recall"]
+    h = search["held"]
     print(
         f"\n  {n:,} chunks, dense index {search['kind']}{' (default)' * search['default']}, "
         f"OMP_WAIT_POLICY={search['policy']} (other processes used {search['others']:.0%} of "
         f"the CPUs during the searches; waited {search['waited_s']:.0f} s for a quiet machine)"
     )
-    print(
-        f"    load: models {search['models_s']:.1f} s (not counted), index (Searcher.open) "
-        f"{search['load_s']:.2f} s and first search (models warm) {search['first_ms']:.0f} ms "
-        f"with the build's files out of the page cache; then the files a search reads read "
-        f"through once ({search['read_mb']:,.0f} MB in {search['read_s']:.1f} s) before the "
-        f"timed searches"
+    load = (
+        f"    load: models {search['models_s']:.1f} s (not counted), index (Backend.open) "
+        f"{search['load_s']:.2f} s and first search (models warm) {search['first_ms']:.0f} ms"
     )
-    print(
-        f"    float vectors (read by the next ingest only): {search['float_files_mb']:,.0f} MB "
-        f"on disk, {search['floats_cached_mb']:,.0f} MB of them in the page cache after the "
-        f"searches"
-    )
+    if h:
+        load += (
+            f" with the build's files out of the page cache; then the files a search reads read "
+            f"through once ({search['read_mb']:,.0f} MB in {search['read_s']:.1f} s) before the "
+            f"timed searches"
+        )
+    print(load)
+    if h:
+        print(
+            f"    float vectors (read by the next ingest only): {search['float_files_mb']:,.0f} "
+            f"MB on disk, {search['floats_cached_mb']:,.0f} MB of them in the page cache after "
+            f"the searches"
+        )
     print(
         f"    index memory (search process minus models process): after load "
         f"{mem['loaded']['anon']:,.0f} MB anonymous + {mem['loaded']['file']:,.0f} MB mapped; "
         f"after {SEARCHES} searches {mem['searched']['anon']:,.0f} + "
         f"{mem['searched']['file']:,.0f} MB"
     )
-    h = search["held"]
-    print(
-        f"    held in memory: document texts {h['document texts']:,.0f} MB, tables and hubness "
-        f"{h['tables and hubness']:,.0f} MB, {h['lexicon words']:,} lexicon words, "
-        f"{h['BM25 terms']:,} BM25 terms"
-    )
+    if h:
+        print(
+            f"    held in memory: document texts {h['document texts']:,.0f} MB, tables and "
+            f"hubness {h['tables and hubness']:,.0f} MB, {h['lexicon words']:,} lexicon words, "
+            f"{h['BM25 terms']:,} BM25 terms"
+        )
+    else:
+        print(
+            f"    resident after the searches: search process (docqa, models included) "
+            f"{resident(search):,.0f} MB, milvus process {search['backend_mb']:,.0f} MB"
+        )
     s, r, e = search["search_ms"], search["retrieval_ms"], search["embedders_ms"]
     print(
         f"    search p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms; retrieval alone (the "
@@ -1026,16 +1085,26 @@ def print_summary(results: list[tuple[int, dict, dict]], models: dict) -> None:
     for n, search, variant in results:
         mem = index_memory(search, models)["searched"]
         s, r = search["search_ms"], search["retrieval_ms"]
-        recall = " / ".join(f"{row['at_k']:.3f}" for row in search["recall"].values()) or "exact"
+        recall = " / ".join(f"{row['at_k']:.3f}" for row in search["recall"].values())
+        disk = variant["files"].get("whole build")
         kind = search["kind"] + "*" * search["default"]
         print(
-            f"  {n:>9,} {kind:9} {search['policy']:7} {variant['files']['whole build']:8,.0f} "
-            f"{search['load_s']:7.2f} "
+            f"  {n:>9,} {kind:9} {search['policy']:7} "
+            f"{'-' if disk is None else f'{disk:,.0f}':>8} {search['load_s']:7.2f} "
             f"{mem['anon']:8,.0f} {mem['file']:10,.0f} {s['p50']:10.1f} {s['p95']:6.1f} "
             f"{r['p50']:13.1f} {r['p95']:6.1f} {search['embedders_ms']['p50']:10.1f} "
-            f"{recall:>13} {search['others']:6.0%}"
+            f"{recall or ('exact' if disk else '-'):>13} {search['others']:6.0%}"
         )
+        if disk is None:
+            insert = next(row["s"] for row in variant["parts"] if "Backend.publish" in row["part"])
+            print(
+                f"  {'':>9} insert (Backend.publish) {insert:.0f} s; resident after the "
+                f"searches: search process {resident(search):,.0f} MB (models included), milvus "
+                f"process {search['backend_mb']:,.0f} MB"
+            )
     n, search, variant = max(results, key=lambda item: (item[0], item[1]["default"]))
+    if not variant["files"]:
+        return  # the goal's memory and recall are measured on FAISS's files
     mem = index_memory(search, models)["searched"]
     worst_recall = min((row["at_k"] for row in search["recall"].values()), default=1.0)
     print(f"\ngoal at {n:,} chunks on 2 cores (issue 5):")
@@ -1076,6 +1145,12 @@ def main() -> None:
         help="search each build once per OpenMP wait policy of the embedders (PASSIVE: docqa's "
         "default; ACTIVE: spinning threads, for a machine that does nothing else)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=("faiss", "milvus"),
+        default="faiss",
+        help="where builds go: FAISS folders, or Milvus Lite databases (DOCQA_INDEX_BACKEND)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -1086,9 +1161,11 @@ def main() -> None:
             result = measure_text()
         elif step == "build":
             n, exact_maxes, models, root = rest
-            result = build(int(n), json.loads(exact_maxes), json.loads(models), Path(root))
+            result = build(
+                int(n), json.loads(exact_maxes), json.loads(models), Path(root), args.backend
+            )
         else:
-            result = measure_search(rest[0], args.quiet_wait)
+            result = measure_search(rest[0], args.backend, args.quiet_wait)
         print(json.dumps(result))
         return
 
@@ -1098,7 +1175,8 @@ def main() -> None:
     sizes = args.sizes or [10_000, 100_000] + ([1_000_000] if args.million else [])
     print(
         f"docqa scale benchmark: {os.cpu_count()} cores, load average "
-        f"{os.getloadavg()[0]:.1f} at start; default exact_max {exact_max:,}"
+        f"{os.getloadavg()[0]:.1f} at start; default exact_max {exact_max:,}; backend "
+        f"{args.backend}"
     )
     models = run_child("models")
     loaded, encoded = models["memory"]["loaded"], models["memory"]["encoded"]
@@ -1117,17 +1195,25 @@ def main() -> None:
         for n in sizes:
             root = Path(workdir) / f"n{n}"
             exact_maxes = [exact_max]
-            if n <= BOTH_KINDS_MAX:
+            if n <= BOTH_KINDS_MAX and args.backend == "faiss":
                 exact_maxes.append(SMALL_EXACT_MAX if n <= exact_max else n)
             started = time.perf_counter()
             built = run_child(
-                "build", str(n), json.dumps(exact_maxes), json.dumps(models), str(root)
+                "build",
+                str(n),
+                json.dumps(exact_maxes),
+                json.dumps(models),
+                str(root),
+                "--backend",
+                args.backend,
             )
             print_build(built)
             for variant, policy in itertools.product(built["variants"], args.wait_policies):
                 search = run_child(
                     "search",
-                    variant["index_dir"],
+                    variant["location"],
+                    "--backend",
+                    args.backend,
                     "--quiet-wait",
                     str(args.quiet_wait),
                     env={**ENV, "OMP_WAIT_POLICY": policy},
