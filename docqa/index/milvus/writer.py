@@ -145,6 +145,7 @@ def published(client: MilvusClient) -> list[str]:
 def _register(client: MilvusClient, key: str, value: str) -> None:
     row = {"key": key, "value": value, schema.PLACEHOLDER: schema.PLACEHOLDER_VECTOR}
     client.insert(schema.REGISTRY, [row])
+    client.flush(schema.REGISTRY)
 
 
 def write(client: MilvusClient, parts: BuildParts, lite: bool, manifest_json: str) -> str:
@@ -171,7 +172,7 @@ def write(client: MilvusClient, parts: BuildParts, lite: bool, manifest_json: st
         raise
     # The switch: one row. Its key orders the switches (nanoseconds since the epoch).
     _register(client, f"{CURRENT}{time.time_ns():020d}", build_id)
-    _prune(client)
+    _prune(client, key)
     return key
 
 
@@ -201,9 +202,11 @@ def _drop_unfinished(client: MilvusClient) -> None:
         drop_build(client, key)
 
 
-def _prune(client: MilvusClient) -> None:
+def _prune(client: MilvusClient, published_now: str) -> None:
     order = published(client)
-    keep = set(order[-KEEP_BUILDS:])
+    # The build just switched in is kept even where a read of the registry does not show its
+    # switch yet: at 10^5 chunks on Milvus Lite one did not, and the new build was dropped.
+    keep = set(order[-KEEP_BUILDS:]) | {published_now}
     for key in (_build_keys(client) | set(order)) - keep:
         drop_build(client, key)
     switches = sorted(registry_rows(client, CURRENT))
