@@ -12,7 +12,7 @@ answers.
 
 import re
 
-from docqa.answer.focus import opens_range, stems
+from docqa.answer.focus import opens_range, range_ends, range_starts, stems
 from docqa.answer.values import Value
 
 _WORD = re.compile(r"[^\W_]+")
@@ -50,11 +50,11 @@ def pointed(text: str, values: list[Value], words: Words) -> list[float]:
         if before:
             i = before[-1]
             share = _fade(len(_WORD.findall(text[spans[i][1] : word.start()])))
-            sides += [(i, share)] + [(j, share) for j in _range_start(text, spans, i)]
+            sides += [(i, share)] + [(j, share) for j in range_starts(text, spans, i)]
         if after:
             i = after[0]
             share = AFTER_SHARE * _fade(len(_WORD.findall(text[word.end() : spans[i][0]])))
-            sides += [(i, share)] + [(j, share) for j in _range_end(text, spans, i)]
+            sides += [(i, share)] + [(j, share) for j in range_ends(text, spans, i)]
         for i, share in sides:
             for t in matched:
                 pull[i, t] = max(pull.get((i, t), 0.0), share * words[t][1])
@@ -64,31 +64,14 @@ def pointed(text: str, values: list[Value], words: Words) -> list[float]:
     return totals
 
 
-def _range_start(text: str, spans: list[tuple[int, int]], i: int) -> list[int]:
-    out = []
-    while i > 0 and opens_range(text, spans, i - 1):
-        i -= 1
-        out.append(i)
-    return out
-
-
-def _range_end(text: str, spans: list[tuple[int, int]], i: int) -> list[int]:
-    out = []
-    while opens_range(text, spans, i):
-        i += 1
-        out.append(i)
-    return out
-
-
 def asks_start(question: str) -> bool:
     """Whether the (folded) question asks where a change began ("when it launched")."""
     return bool(_START.search(question)) and not _NOW.search(question)
 
 
-def other_end(text: str, values: list[Value], i: int, start: bool) -> bool:
+def _other_end(text: str, spans: list[tuple[int, int]], i: int, start: bool) -> bool:
     """Whether value `i` is the end of a range the question does not ask for: the first end
     ("80" of "de 80 a 660") unless it asks where the change began, else the later one."""
-    spans = [(v.start, v.end) for v in values]
     if start:
         return i > 0 and opens_range(text, spans, i - 1)
     return opens_range(text, spans, i)
@@ -103,9 +86,10 @@ def best_value(
     if not values:
         return None
     weights = pointed(text, values, words)
+    spans = [(v.start, v.end) for v in values]
     start = asks_start(question)
 
     def key(i: int) -> tuple[bool, float, bool, int]:
-        return (values[i] in counted, weights[i], not other_end(text, values, i, start), -i)
+        return (values[i] in counted, weights[i], not _other_end(text, spans, i, start), -i)
 
     return values[max(range(len(values)), key=key)]

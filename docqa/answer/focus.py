@@ -108,28 +108,38 @@ def nearest_values(text: str, spans: list[tuple[int, int]], start: int, end: int
         i = before[-1]
         if i > 0 and _PART_OF.fullmatch(text[spans[i - 1][1] : spans[i][0]]):
             return [i - 1]
-        found = [i]
-        while i > 0 and opens_range(text, spans, i - 1):
-            i -= 1
-            found.insert(0, i)
-        return found
+        return [*range_starts(text, spans, i)[::-1], i]
     if after:
         i = after[0]
         between = _words(text[end : spans[i][0]])
         if between <= MAX_WORDS_BEFORE_VALUE or (
             between <= MAX_WORDS_BEFORE_RANGE and opens_range(text, spans, i)
         ):
-            found = [i]
-            while opens_range(text, spans, i):
-                i += 1
-                found.append(i)
-            return found
+            return [i, *range_ends(text, spans, i)]
     return []
 
 
 def opens_range(text: str, spans: list[tuple[int, int]], i: int) -> bool:
     """Whether value `i` is the first end of a range ("80" in "de 80 a 660"): where it was."""
     return i + 1 < len(spans) and bool(_RANGE.fullmatch(text[spans[i][1] : spans[i + 1][0]]))
+
+
+def range_starts(text: str, spans: list[tuple[int, int]], i: int) -> list[int]:
+    """The values that open a range ending at value `i`, nearest first ("80" of "de 80 a 660")."""
+    out = []
+    while i > 0 and opens_range(text, spans, i - 1):
+        i -= 1
+        out.append(i)
+    return out
+
+
+def range_ends(text: str, spans: list[tuple[int, int]], i: int) -> list[int]:
+    """The values that close a range value `i` opens, nearest first ("660" of "de 80 a 660")."""
+    out = []
+    while opens_range(text, spans, i):
+        i += 1
+        out.append(i)
+    return out
 
 
 def _same_stem(a: str, b: str) -> bool:
