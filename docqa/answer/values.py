@@ -28,6 +28,7 @@ _JOIN = r"(?:de|del|de\s+la|de\s+los|de\s+las|para|el|la|los|y|e|of|of\s+the|for
 _ENTITY = re.compile(
     rf"[“\"«]([^”\"»\n]{{3,80}})[”\"»]|(?<![\w-])({_PART}(?:\s+(?:{_JOIN}\s+)?{_PART})*)"
 )
+_SPACED = re.compile(r"\S+")
 # Institutions and their parts are capitalised too; a name made of them is not a person's.
 _INSTITUTIONAL = frozenset(
     fold(w)
@@ -159,15 +160,21 @@ def _numbers(text: str, lang: str, kind: str) -> list[Value]:
     return found
 
 
-def _names(text: str, lang: str, kind: str) -> list[Value]:
+def _past_openers(text: str, start: int, end: int) -> int:
+    """Where the capitalised run `text[start:end]` begins once the words that open sentences
+    are dropped ("Según Zoé Robledo", "The Decree"); `end` when nothing is left."""
     stop = stopwords("es") | stopwords("en")
+    for word in _SPACED.finditer(text, start, end):
+        if fold(word[0]) not in stop and fold(word[0]) not in _OPENERS:
+            return word.start()
+    return end
+
+
+def _names(text: str, lang: str, kind: str) -> list[Value]:
     found = []
     for match in _NAME.finditer(text):
-        words = match[0].split()
-        # A sentence's first word is capitalised whatever it is: "Según Zoé Robledo".
-        while words and (fold(words[0]) in stop or fold(words[0]) in _OPENERS):
-            words = words[1:]
-        start = match.end() - len(" ".join(words)) if words else match.end()
+        start = _past_openers(text, match.start(), match.end())
+        words = text[start : match.end()].split()
         if not words or any(
             fold(w) in _INSTITUTIONAL or _COMMON_ENDING.search(w.lower()) for w in words
         ):
@@ -179,16 +186,14 @@ def _names(text: str, lang: str, kind: str) -> list[Value]:
 
 
 def _entities(text: str) -> list[Value]:
-    stop = stopwords("es") | stopwords("en")
     found = []
     for match in _ENTITY.finditer(text):
-        start, end = match.span(1) if match[1] else match.span(2)
+        if match[1]:
+            # A title in quotes is whole.
+            start, end = match.span(1)
+        else:
+            start, end = _past_openers(text, *match.span(2)), match.end(2)
         words = text[start:end].split()
-        # A title in quotes is whole; a sentence's first word is capitalised whatever it is:
-        # "Según el INSABI", "The Decree".
-        while not match[1] and words and (fold(words[0]) in stop or fold(words[0]) in _OPENERS):
-            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
-            words = words[1:]
         if not words or (start == 0 and len(words) == 1 and not words[0].isupper()):
             continue
         found.append(Value(text[start:end], start, end, NAME))
