@@ -15,7 +15,16 @@ from typing import Protocol
 
 from docqa.answer.context import best_value
 from docqa.answer.focus import Focus, numbers, stems
-from docqa.answer.question import CURRENCIES, DATE, PERSON, QUANTITY, Analysis
+from docqa.answer.question import (
+    CURRENCIES,
+    DATE,
+    NAME,
+    PERCENTAGE,
+    PERSON,
+    QUANTITY,
+    Analysis,
+)
+from docqa.answer.succession import Row, period, pick, relation
 from docqa.answer.values import Value, find_values
 from docqa.text.normalize import fold
 
@@ -32,6 +41,11 @@ _NOT_GIVEN = re.compile(
 )
 # Question types a "not given" sentence can never answer.
 _NEEDS_VALUE = frozenset({QUANTITY, DATE, PERSON})
+# Types whose answer is a figure: a sentence without one hardly answers, and figures are found
+# more reliably than names are.
+_NUMERIC = frozenset({QUANTITY, DATE, PERCENTAGE})
+# Types a dated list of people answers by its order ("the first director").
+_LISTED = frozenset({PERSON, NAME})
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,9 @@ class Choice:
     # The sentence states the asked-for value outright: next to what the question counts, or
     # beside every number the question names ("who was director in 2017-2018").
     direct: bool = False
+    # The sentence is the row of a dated list that the question's relation picks (Succession):
+    # it answers by the list's order, not by resembling the question.
+    listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,9 @@ class AnswerWeights:
     word_overlap: float = 2.0
     number_match: float = 3.0
     coverage: float = 6.0
+    states_value: float = 2.0
+    numeric_value: float = 2.0
+    succession: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,9 @@ class Evidence:
 
     values: list[Value]
     counted: list[Value]
+    # The candidate states the asked-for value outright: next to what the question counts, or
+    # beside every number the question names ("who was director in 2017-2018").
+    direct: bool = False
 
 
 NO_EVIDENCE = Evidence([], [])
@@ -109,7 +132,13 @@ def evidence(candidate: Candidate, terms: Terms) -> Evidence:
     found = find_values(candidate.text, terms.analysis.type, candidate.lang)
     values = [v for v in found if fold(v.text) not in terms.folded]
     attached = terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
-    return Evidence(values, [v for v, counts in zip(values, attached, strict=True) if counts])
+    counted = [v for v, counts in zip(values, attached, strict=True) if counts]
+    # A currency is only what any amount is counted in, not what this question names.
+    direct = bool(values) and (
+        (bool(counted) and terms.analysis.focus != CURRENCIES)
+        or (bool(terms.numbers) and NumberMatch().score(candidate, terms, NO_EVIDENCE) == 1)
+    )
+    return Evidence(values, counted, direct)
 
 
 def says_not_given(text: str) -> bool:
@@ -180,11 +209,57 @@ class Coverage:
         return candidate.coverage
 
 
+class StatesValue:
+    """The sentence states the asked-for value outright (Evidence.direct)."""
+
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
+        return float(found.direct)
+
+
+class NumericValue:
+    """A question asking for a figure, a date or a share is answered by a sentence that holds
+    one: TypedValue again, for the types whose values are found reliably."""
+
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
+        return float(terms.analysis.type in _NUMERIC and bool(found.values))
+
+
+class Succession:
+    """The row of a dated list of people that the question's relation picks: the first, the
+    latest, or the one before or after someone (answer.succession).
+
+    >>> signal = Succession()                                # doctest: +SKIP
+    >>> signal.prepare(candidates, terms)                    # doctest: +SKIP
+    >>> signal.score(row_before_zoe_robledo, terms, found)   # doctest: +SKIP
+    1.0
+    """
+
+    def __init__(self) -> None:
+        self.picked: int | None = None
+
+    def prepare(self, candidates: list[Candidate], terms: Terms) -> None:
+        self.picked = None
+        question = relation(terms.folded) if terms.analysis.type in _LISTED else None
+        if question is None:
+            return
+        rows = []
+        for candidate in candidates:
+            span = period(candidate.text)
+            people = find_values(candidate.text, PERSON, candidate.lang) if span else []
+            if span and len(people) == 1:
+                rows.append(Row(candidate.sentence, people[0].text, span))
+        self.picked = pick(rows, question)
+
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
+        return float(candidate.sentence == self.picked)
+
+
 class AnswerSelector:
     """Picks the answer sentence: the candidate with the highest weighted sum of the signals."""
 
     def __init__(self, terms: Terms, weights: AnswerWeights) -> None:
         self.terms = terms
+        self.succession = Succession()
         self.signals: list[tuple[Signal, float]] = [
             (Similarity(), weights.similarity),
             (PassageRank(), weights.passage_rank),
@@ -193,6 +268,9 @@ class AnswerSelector:
             (WordOverlap(), weights.word_overlap),
             (NumberMatch(), weights.number_match),
             (Coverage(), weights.coverage),
+            (StatesValue(), weights.states_value),
+            (NumericValue(), weights.numeric_value),
+            (self.succession, weights.succession),
         ]
 
     def eligible(self, candidate: Candidate) -> bool:
@@ -205,12 +283,12 @@ class AnswerSelector:
     def choose(self, candidates: list[Candidate], direct_only: bool = False) -> Choice | None:
         """The best candidate; with `direct_only`, the best that states the value outright."""
         best: Choice | None = None
+        self.succession.prepare(candidates, self.terms)
         for candidate in candidates:
             if not self.eligible(candidate):
                 continue
             found = evidence(candidate, self.terms) if self.terms.analysis.typed else NO_EVIDENCE
-            direct = bool(found.values) and self._states(candidate, found)
-            if direct_only and not direct:
+            if direct_only and not found.direct:
                 continue
             score = sum(
                 weight * signal.score(candidate, self.terms, found)
@@ -221,11 +299,6 @@ class AnswerSelector:
                 value = best_value(
                     candidate.text, found.values, found.counted, self.terms.words, self.terms.folded
                 )
-                best = Choice(candidate, value, score, direct=direct)
+                listed = candidate.sentence == self.succession.picked
+                best = Choice(candidate, value, score, found.direct, listed)
         return best
-
-    def _states(self, candidate: Candidate, found: Evidence) -> bool:
-        # A currency is only what any amount is counted in, not what this question names.
-        if found.counted and self.terms.analysis.focus != CURRENCIES:
-            return True
-        return bool(self.terms.numbers) and NumberMatch().score(candidate, self.terms, found) == 1

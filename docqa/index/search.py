@@ -391,15 +391,29 @@ class Searcher:
         if eligible and self._supported(top, max(eligible, key=sentence_scores.__getitem__), query):
             return True
         chosen = choice.candidate
-        return self._supported(shown[chosen.rank].row, chosen.sentence, query)
+        row = shown[chosen.rank].row
+        # A list's row ("- Vicente Santos Guajardo 1943-1944") is nothing like "who was the
+        # first director", and its passage may hold no more than names: the passages shown
+        # together must cover the question ("who won the 2010 World Cup" finds a row of
+        # 2009-2012, and no passage speaks of football).
+        if choice.listed:
+            return self._covers([passage.row for passage in shown], query)
+        return self._supported(row, chosen.sentence, query)
 
     def _supported(self, row: int, sentence: int, query: _Query) -> bool:
         """Whether `sentence` is close to the question and its passage (chunk `row`) covers
         the question's specific words."""
         if self.confidence(sentence, query.vectors) < self.params.min_confidence:
             return False
-        chunk = self.data.chunks[row]
-        passage_words = content_words(self._text(*chunk[: CHUNK_END + 1]), LANGS[chunk[CHUNK_LANG]])
+        return self._covers([row], query)
+
+    def _covers(self, rows: list[int], query: _Query) -> bool:
+        """Whether the passages (chunk `rows`) together cover the question's specific words."""
+        passage_words = [
+            word
+            for chunk in self.data.chunks[rows]
+            for word in content_words(self._text(*chunk[: CHUNK_END + 1]), LANGS[chunk[CHUNK_LANG]])
+        ]
         coverage = self.data.lexicon.coverage(query.words, query.word_vectors, passage_words)
         return coverage >= self.params.min_coverage
 

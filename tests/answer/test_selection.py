@@ -113,3 +113,28 @@ def test_a_sentence_that_covers_the_questions_words_wins_a_tie() -> None:
     covering = candidate("El programa consigue recursos por convenios.", 0, 1.0)
     covering = replace(covering, coverage=0.9)
     assert AnswerSelector(terms_, AnswerWeights()).choose([generic, covering]).candidate is covering
+
+
+def test_a_dated_list_answers_by_its_order() -> None:
+    rows = [
+        candidate("- Tuffic Miguel Ortega 2017-2018", 0, 0.1, "en"),
+        candidate("- German Martinez Cazares 2018-2019", 0, 0.1, "en"),
+        candidate("- Zoe Alejandro Robledo Aburto 2019-present", 0, 0.9, "en"),
+    ]
+    like = candidate("Sheinbaum confirma a Zoé Robledo como director del IMSS.", 0, 2.0)
+    terms_ = make_terms("¿Quién estuvo antes de Zoé Robledo al frente del IMSS?", "es")
+    choice = AnswerSelector(terms_, AnswerWeights()).choose([like, *rows])
+    assert choice.candidate is rows[1] and choice.listed
+    assert choice.value.text == "German Martinez Cazares"
+    # Without a relation to follow, the row is just a short line like the others.
+    plain = make_terms("¿Quién dirige el IMSS?", "es")
+    assert not AnswerSelector(plain, AnswerWeights()).choose([like, *rows]).listed
+
+
+def test_a_figure_question_prefers_a_sentence_with_a_figure() -> None:
+    terms_ = make_terms("¿En qué año se volvió organismo descentralizado?", "es")
+    like = candidate("El decreto creó el organismo descentralizado del programa.", 0, 1.5)
+    dated = candidate("En 2022 el programa se convirtió en un organismo descentralizado.", 1, 0.5)
+    assert AnswerSelector(terms_, AnswerWeights()).choose([like, dated]).candidate is dated
+    no_numeric = AnswerWeights(numeric_value=0, typed_value=0)
+    assert AnswerSelector(terms_, no_numeric).choose([like, dated]).candidate is like

@@ -95,3 +95,25 @@ def test_a_question_without_a_typed_answer_has_no_value_nor_figures(searcher: Se
     result = searcher.search("¿Qué es el IMSS-Bienestar?", 5)
     assert result.answer is not None
     assert result.answer.value is None and result.figures == []
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("¿Quién estuvo al frente del IMSS justo antes de Zoé Robledo?", "Germ"),
+        ("Who was the very first director general of the IMSS?", "Vicente Santos Guajardo"),
+        ("Which IMSS director served only during the year 2000?", "Mario Luis Fuentes Alcal"),
+    ],
+)
+def test_the_list_of_directors_answers_by_its_order(
+    searcher: Searcher, question: str, person: str
+) -> None:
+    # The row that answers shares no word with the question: only the list's order tells.
+    answer = searcher.search(question, 5).answer
+    assert answer is not None and answer.value is not None
+    assert answer.value.type == "person" and answer.value.text.startswith(person)
+
+
+def test_a_year_alone_does_not_make_a_row_of_the_list_an_answer(searcher: Searcher) -> None:
+    # 2010 falls in a director's period (2009-2012), but no passage speaks of football.
+    assert searcher.search("¿Quién ganó el Mundial de fútbol de 2010?", 5).answer is None
