@@ -39,6 +39,11 @@ _NOT_GIVEN = re.compile(
     r"\bno\s+(?:data|figures?|breakdown)\b|\black\s+of\s+(?:data|a\s+breakdown)\b",
     re.IGNORECASE,
 )
+# "Besides the federal subsidy, …?", "¿Además del subsidio…?": what follows is set aside.
+_ASIDE = re.compile(
+    r"\b(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to|"
+    r"ademas\s+del?|aparte\s+del?|fuera\s+del?|excepto|salvo)\b([^,;:?]*)"
+)
 # Question types a "not given" sentence can never answer.
 _NEEDS_VALUE = frozenset({QUANTITY, DATE, PERSON})
 # Types whose answer is a figure: a sentence without one hardly answers, and figures are found
@@ -110,6 +115,7 @@ class AnswerWeights:
     states_value: float = 2.0
     numeric_value: float = 2.0
     succession: float = 10.0
+    set_aside: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,28 @@ class NumericValue:
         return float(terms.analysis.type in _NUMERIC and bool(found.values))
 
 
+class SetAside:
+    """What the question sets aside is not its answer: "besides the federal subsidy, can the
+    programme get money some other way?" is not answered by the sentence on the subsidy. The
+    score is minus the share of the set-aside words the sentence uses, in either language."""
+
+    def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:
+        aside = set_aside(terms)
+        if not aside:
+            return 0.0
+        used = stems(candidate.text)
+        return -sum(bool(word & used) for word in aside) / len(aside)
+
+
+def set_aside(terms: Terms) -> list[frozenset[str]]:
+    """The question's words (with their renderings' stems) that it sets aside."""
+    phrase = _ASIDE.search(terms.folded)
+    if phrase is None:
+        return []
+    named = stems(phrase.group(1))
+    return [word for word, _ in terms.words if word & named]
+
+
 class Succession:
     """The row of a dated list of people that the question's relation picks: the first, the
     latest, or the one before or after someone (answer.succession).
@@ -271,6 +299,7 @@ class AnswerSelector:
             (StatesValue(), weights.states_value),
             (NumericValue(), weights.numeric_value),
             (self.succession, weights.succession),
+            (SetAside(), weights.set_aside),
         ]
 
     def eligible(self, candidate: Candidate) -> bool:

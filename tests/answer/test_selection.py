@@ -3,8 +3,8 @@
 from dataclasses import replace
 
 from docqa.answer.figures import disagreeing_figures
-from docqa.answer.focus import terms
-from docqa.answer.selection import AnswerSelector, AnswerWeights, Terms
+from docqa.answer.focus import stems, terms
+from docqa.answer.selection import AnswerSelector, AnswerWeights, Terms, set_aside
 
 from .terms import candidate, make_terms
 
@@ -138,3 +138,19 @@ def test_a_figure_question_prefers_a_sentence_with_a_figure() -> None:
     assert AnswerSelector(terms_, AnswerWeights()).choose([like, dated]).candidate is dated
     no_numeric = AnswerWeights(numeric_value=0, typed_value=0)
     assert AnswerSelector(terms_, no_numeric).choose([like, dated]).candidate is like
+
+
+def test_what_the_question_sets_aside_is_not_its_answer() -> None:
+    terms_ = make_terms(
+        "Además del subsidio federal, ¿de qué otra forma consigue dinero el programa?",
+        "es",
+        {"subsidio": "subsidy", "federal": "federal"},
+    )
+    # "subsidio" and "federal", each with its rendering's stems; not "forma" nor "dinero".
+    aside = set_aside(terms_)
+    assert len(aside) == 2 and all(word & stems("subsidy federal") for word in aside)
+    subsidy = candidate("The programme is financed by a federal subsidy.", 0, 1.0, "en")
+    other = candidate("El programa también obtiene dinero de convenios.", 0, 0.5)
+    assert AnswerSelector(terms_, AnswerWeights()).choose([subsidy, other]).candidate is other
+    no_aside = make_terms("¿De qué forma consigue dinero el programa?", "es")
+    assert set_aside(no_aside) == []
