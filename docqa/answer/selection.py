@@ -24,7 +24,7 @@ from docqa.answer.question import (
     QUANTITY,
     Analysis,
 )
-from docqa.answer.succession import Row, period, pick, relation
+from docqa.answer.succession import Row, period, pick, relation, tenure
 from docqa.answer.values import Value, find_values
 from docqa.text.normalize import fold
 
@@ -267,7 +267,14 @@ class Succession:
 
     def prepare(self, candidates: list[Candidate], terms: Terms) -> None:
         self.picked = None
-        question = relation(terms.folded) if terms.analysis.type in _LISTED else None
+        kind = terms.analysis.type
+        question = (
+            relation(terms.folded)
+            if kind in _LISTED
+            else tenure(terms.folded)
+            if kind == DATE
+            else None
+        )
         if question is None:
             return
         rows = []

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from docqa.index.lexical import stopwords
 from docqa.text.normalize import fold
 
-FIRST, LATEST, BEFORE, AFTER, DURING = "first", "latest", "before", "after", "during"
+FIRST, LATEST, BEFORE, AFTER, DURING, OWN = "first", "latest", "before", "after", "during", "own"
 # Cues over the folded question. Before and after need someone to be before or after; they are
 # looked for first, so that "the director before the current one" is not read as "current".
 _CUES: list[tuple[str, re.Pattern[str]]] = [
@@ -59,6 +59,13 @@ _PERIOD = re.compile(
     r"la\s+fecha|hoy|now|today)\b))?",
     re.IGNORECASE,
 )
+# A date question about someone's time in office: "since when has Zoé Robledo been in charge".
+_TENURE = re.compile(
+    r"\b(?:since\s+when|desde\s+cuando|in\s+charge|al\s+frente|a\s+cargo|took\s+office|"
+    r"tomo\s+posesion|asumio|served|headed|dirig\w*)\b"
+)
+# A name is two words at least where no relation word says that the question is about a list.
+MIN_OWN_NAME_WORDS = 2
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
 # A row is short: a name, a period and little else.
 MAX_ROW_WORDS = 10
@@ -102,6 +109,14 @@ def relation(folded_question: str) -> Relation | None:
     return Relation(DURING, years=years) if years else None
 
 
+def tenure(folded_question: str) -> Relation | None:
+    """For a date question, the row of the person whose time in office it asks about, or None."""
+    if not _TENURE.search(folded_question):
+        return None
+    common = stopwords("es") | stopwords("en")
+    return Relation(OWN, frozenset(_WORD.findall(folded_question)) - common)
+
+
 def period(text: str) -> tuple[int, int] | None:
     """The one period a short row gives, or None (no period, several, or not a short row)."""
     if len(_WORD.findall(text)) > MAX_ROW_WORDS:
@@ -142,6 +157,8 @@ def pick(rows: Sequence[Row], question: Relation) -> int | None:
     anchors = [row for row, count in zip(ordered, shared, strict=True) if count == best]
     if not best or len({row.period for row in anchors}) != 1:
         return None
+    if question.kind == OWN:
+        return anchors[0].sentence if best >= MIN_OWN_NAME_WORDS else None
     anchor = anchors[0].period
     if question.kind == BEFORE:
         earlier = [row for row in ordered if row.period < anchor]

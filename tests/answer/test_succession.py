@@ -8,10 +8,12 @@ from docqa.answer.succession import (
     DURING,
     FIRST,
     LATEST,
+    OWN,
     Row,
     period,
     pick,
     relation,
+    tenure,
 )
 from docqa.text.normalize import fold
 
@@ -98,3 +100,12 @@ def test_the_row_a_relation_picks(question: str, picked: int | None) -> None:
 
 def test_fewer_than_three_rows_are_no_list() -> None:
     assert pick(ROWS[:2], relation("the first director")) is None
+
+
+def test_a_date_question_about_someones_time_in_office_picks_their_row() -> None:
+    question = tenure(fold("Since when has Zoé Robledo been in charge of the IMSS?"))
+    assert question.kind == OWN and pick(ROWS, question) == 14
+    # One shared word ("Santiago") is not enough to name someone without a list relation.
+    assert pick(ROWS, tenure(fold("¿Desde cuándo dirige Santiago el IMSS?"))) is None
+    # A date question on something else the person did is not about the list.
+    assert tenure(fold("¿Cuándo anunció Zoé Robledo las nuevas plazas?")) is None
