@@ -24,6 +24,7 @@ import httpx
 from docqa.config import get_settings
 from docqa.eval.dataset import default_set, load_questions
 
+REPO = Path(__file__).resolve().parents[1]
 GOAL = "goal at concurrency 8: >= 100 requests/s, p95 <= 100 ms, 0 errors"
 
 
@@ -58,14 +59,21 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_server(index: Path, port: int, settings: dict[str, str]) -> subprocess.Popen:
+def start_server(index: Path, port: int, settings: dict[str, str], tree: Path) -> subprocess.Popen:
+    """`docqa serve` of the checkout at `tree` (`python -m` imports from its working directory
+    first)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE", **settings}
-    command = [sys.executable, "-m", "docqa.cli", "serve", "--index", str(index)]
+    env["PYTHONPATH"] = str(tree)
+    command = [sys.executable, "-m", "docqa.cli", "serve", "--index", str(index.resolve())]
     # The server logs a line per request: a pipe nobody reads would fill up and stall it.
     log = Path(tempfile.gettempdir()) / f"docqa-api-bench-{port}.log"
     with open(log, "wb") as output:
         server = subprocess.Popen(
-            [*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=output
+            [*command, "--port", str(port)],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=output,
         )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -119,11 +127,14 @@ RUNS = (
 )
 
 
-def bench(args: argparse.Namespace, questions: list[str], label: str, env: dict) -> None:
+def bench(
+    args: argparse.Namespace, questions: list[str], label: str, env: dict, tree: Path = REPO
+) -> list[Level]:
     port = free_port()
     # One client sends every request: the per-client rate limit would answer most with 429.
     fixed = {"DOCQA_RELOAD_POLL_SECONDS": "0", "DOCQA_RATE_LIMIT_PER_MINUTE": "0"}
-    server = start_server(args.index, port, {**fixed, **env})
+    server = start_server(args.index, port, {**fixed, **env}, tree)
+    levels = []
     url = f"http://127.0.0.1:{port}"
     try:
         idle = rss_mb(server.pid)
@@ -138,6 +149,7 @@ def bench(args: argparse.Namespace, questions: list[str], label: str, env: dict)
             level = asyncio.run(
                 run_level(url, questions, concurrency, args.requests, args.seconds, server.pid)
             )
+            levels.append(level)
             print(
                 f"{concurrency:>4} {len(level.latencies_ms) + level.errors:>8} "
                 f"{level.errors:>6} {level.rps:>7.1f} {level.percentile(50):>8.1f} "
@@ -146,6 +158,30 @@ def bench(args: argparse.Namespace, questions: list[str], label: str, env: dict)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return levels
+
+
+def compare(args: argparse.Namespace, questions: list[str]) -> None:
+    """The uncached run of this checkout and of the one at --against, in turn, --rounds times:
+    requests/s as a ratio, which a shared machine's load shifts less than the rates."""
+    trees = {"this": REPO, "against": args.against.resolve()}
+    rates: dict[str, list[list[float]]] = {name: [] for name in trees}
+    label, env = RUNS[0]
+    for round_ in range(args.rounds):
+        # Alternate which goes first, so neither always meets the same background load.
+        for name in sorted(trees, reverse=bool(round_ % 2)):
+            levels = bench(
+                args, questions, f"round {round_ + 1}, {name}: {label}", env, trees[name]
+            )
+            rates[name].append([level.rps for level in levels])
+    for position, concurrency in enumerate(args.concurrency.split(",")):
+        ratios = [
+            a[position] / b[position] for a, b in zip(rates["this"], rates["against"], strict=True)
+        ]
+        print(
+            f"concurrency {concurrency}: requests/s this/against per round "
+            f"{', '.join(f'{x:.2f}' for x in ratios)}"
+        )
 
 
 def main() -> None:
@@ -154,9 +190,19 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,8,32", help="levels, comma-separated")
     parser.add_argument("--requests", type=int, default=300, help="most requests per level")
     parser.add_argument("--seconds", type=float, default=60, help="most seconds per level")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout of docqa (e.g. from `git archive`): only the uncached run, in "
+        "turn with this one's",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each, with --against")
     args = parser.parse_args()
     questions = [q.question for q in load_questions(default_set())]
     print(f"POST /ask, {len(set(questions))} distinct dev-set questions in turn, k=5; {GOAL}")
+    if args.against:
+        compare(args, questions)
+        return
     for label, env in RUNS:
         bench(args, questions, label, env)
 

@@ -1,9 +1,12 @@
 """Speed benchmark: ingest, cold start, warm search by OpenMP wait policy, ANN recall on
 synthetic and on real sentence vectors.
 
-Prints numbers; asserts nothing. Run on an otherwise idle machine: `make bench`.
+Prints numbers; asserts nothing. Run on an otherwise idle machine: `make bench`. With
+`--against PATH` (another checkout) it only times warm search, this checkout's and that one's in
+turn, to compare two versions on a shared machine.
 """
 
+import argparse
 import ast
 import json
 import os
@@ -23,11 +26,14 @@ REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE"}
 
 
-def _child(code: str, *args: str, env: dict | None = None) -> dict:
-    """Run `code` in a fresh interpreter; it prints one JSON line with its measurements."""
+def _child(code: str, *args: str, env: dict | None = None, tree: Path = REPO) -> dict:
+    """Run `code` in a fresh interpreter with the docqa of the checkout at `tree`; it prints one
+    JSON line with its measurements."""
     out = subprocess.run(
         [sys.executable, "-c", code, *args],
-        env=env or ENV,
+        # `python -c` imports from its working directory first, then PYTHONPATH.
+        cwd=tree,
+        env={**(env or ENV), "PYTHONPATH": str(tree)},
         check=True,
         capture_output=True,
         text=True,
@@ -101,13 +107,15 @@ for name in ("dev", "holdout"):
 for q in questions[:10]:
     searcher.search(q, 5)
 times = []
+cpu = time.process_time()
 for _ in range(3):
     for q in questions:
         started = time.perf_counter()
         searcher.search(q, 5)
         times.append((time.perf_counter() - started) * 1000)
+cpu_ms = (time.process_time() - cpu) * 1000 / len(times)
 times.sort()
-print(json.dumps({"n": len(times), "p50": statistics.median(times),
+print(json.dumps({"n": len(times), "p50": statistics.median(times), "cpu_ms": cpu_ms,
                   "p95": times[int(len(times) * 0.95)], "max": times[-1],
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -136,6 +144,33 @@ def warm_search(index_dir: Path) -> None:
             if burner:
                 burner.kill()
                 burner.wait()
+
+
+def compare_warm(index_dir: Path, against: Path, rounds: int) -> None:
+    """Warm search of this checkout and of the one at `against`, in turn, `rounds` times each
+    (idle, PASSIVE): the ratio of the two, which a shared machine's load shifts less than the
+    times themselves."""
+    sets = str(REPO / "docqa" / "eval" / "sets")
+    trees = {"this": REPO, "against": against.resolve()}
+    found: dict[str, list[dict]] = {name: [] for name in trees}
+    for round_ in range(rounds):
+        # Alternate which goes first, so neither always runs on the warmer page cache.
+        for name in sorted(trees, reverse=bool(round_ % 2)):
+            r = _child(WARM, str(index_dir.resolve()), sets, tree=trees[name])
+            found[name].append(r)
+            print(
+                f"round {round_ + 1}, {name} ({trees[name]}): p50 {r['p50']:.1f} ms, "
+                f"p95 {r['p95']:.1f} ms, CPU {r['cpu_ms']:.1f} ms a search (both threads), "
+                f"RSS {r['rss_mb']:.0f} MB"
+            )
+    for key in ("p50", "p95", "cpu_ms"):
+        ratios = [a[key] / b[key] for a, b in zip(found["this"], found["against"], strict=True)]
+        this = statistics.median(r[key] for r in found["this"])
+        other = statistics.median(r[key] for r in found["against"])
+        print(
+            f"warm search {key}: this {this:.1f} ms, against {other:.1f} ms; per-round "
+            f"ratio this/against {', '.join(f'{x:.2f}' for x in ratios)}"
+        )
 
 
 def _ann_recall(label: str, vectors: np.ndarray, probes: np.ndarray) -> None:
@@ -223,6 +258,19 @@ def ann_recall_real(n: int = 100_000, queries: int = 200) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout of docqa (e.g. from `git archive`): only warm search is run, "
+        "in turn with this one's, over --index",
+    )
+    parser.add_argument("--index", type=Path, default=REPO / "var" / "index")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each, with --against")
+    args = parser.parse_args()
+    if args.against:
+        compare_warm(args.index, args.against, args.rounds)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
         ingest(index_dir)

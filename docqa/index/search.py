@@ -205,10 +205,7 @@ class Searcher:
         lexicon = self.data.lexicon
         lang = detect_language(question, lexicon.folded)
         words = content_words(question, lang)
-        if words:
-            word_vectors = self.lexicon_embedder.encode_queries(words)
-        else:
-            word_vectors = np.empty((0, self.lexicon_embedder.dim), np.float32)
+        word_vectors = lexicon.word_vectors(words, self.lexicon_embedder)
         translated = lexicon.translate(words, word_vectors, _other_language(lang))
         return _Query(question, lang, words, word_vectors, translated)
 

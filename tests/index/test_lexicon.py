@@ -4,11 +4,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CorpusIndex
 
 from docqa.config import Settings
+from docqa.embed.base import Embedder
 from docqa.embed.registry import get_embedder
+from docqa.index.base import create_backend
 from docqa.index.dense import APPROXIMATE, EXACT
 from docqa.index.lexicon import Lexicon, content_words
+from docqa.text.normalize import fold
 
 SPANISH = [
     "El presupuesto del programa de salud sale del ramo general.",
@@ -121,3 +125,71 @@ def test_save_and_load(lexicon: Lexicon, use, tmp_path: Path) -> None:
     assert loaded.translate(words, vectors, "en") == lexicon.translate(words, vectors, "en")
     passage = content_words("El presupuesto federal del ramo financia los hospitales.", "es")
     assert loaded.coverage(words, vectors, passage) == lexicon.coverage(words, vectors, passage)
+
+
+class _Counting(Embedder):
+    """The real encoder, recording which texts it was asked to encode as questions."""
+
+    def __init__(self, inner: Embedder, symmetric: bool) -> None:
+        self.inner, self.symmetric = inner, symmetric
+        self.name, self.model_id, self.dim = inner.name, inner.model_id, inner.dim
+        self.encoded: list[str] = []
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        self.encoded += texts
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode_passages(texts)
+
+
+def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a * b).sum(axis=1).min())
+
+
+@pytest.mark.parametrize("exact_max", [Settings().exact_search_max_chunks, 0])
+def test_word_vectors_are_stored_ones_and_only_missing_words_are_encoded(
+    use, exact_max: int
+) -> None:
+    lexicon = Lexicon.build({"es": SPANISH, "en": ENGLISH}, use, exact_max)
+    counting = _Counting(use, symmetric=True)
+    # "medicos": the corpus spells it "médicos", a different text to the encoder.
+    words = ["presupuesto", "medicos", "xylophone", "budget", "médicos"]
+    vectors = lexicon.word_vectors(words, counting)
+    assert counting.encoded == ["medicos", "xylophone"]
+    assert vectors.shape == (len(words), use.dim)
+    # Exact indexes hold the floats; approximate ones 8-bit codes, decoded.
+    assert _min_cosine(vectors, use.encode_queries(words)) > (0.9999 if exact_max else 0.999)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert lexicon.word_vectors([], counting).shape == (0, use.dim)
+    assert counting.encoded == ["medicos", "xylophone"]
+
+
+def test_an_embedder_that_encodes_questions_apart_encodes_every_word(lexicon: Lexicon, use) -> None:
+    counting = _Counting(use, symmetric=False)
+    words = ["presupuesto", "budget"]
+    lexicon.word_vectors(words, counting)
+    assert counting.encoded == words
+    assert use.symmetric and not get_embedder("e5", Settings()).symmetric
+
+
+def test_stored_word_vectors_match_the_encoder_on_the_corpus(corpus_index: CorpusIndex) -> None:
+    build = create_backend(corpus_index.settings).open()
+    lexicon = build.lexicon
+    use = get_embedder("use", corpus_index.settings)
+    counting = _Counting(use, symmetric=True)
+    for lang, words in lexicon.words.items():
+        counting.encoded = []
+        stored = lexicon.word_vectors(words, counting)
+        # Only words the other language spells otherwise ("martínez", "martinez") are encoded.
+        other = next(x for x in lexicon.words if x != lang)
+        assert len(counting.encoded) < 0.02 * len(words)
+        assert all(
+            fold(w) in lexicon.folded[other] and w not in lexicon.words[other]
+            for w in counting.encoded
+        )
+        assert _min_cosine(stored, use.encode_passages(words)) > 0.9999, lang
+        # A vocabulary large enough for an approximate index keeps 8-bit codes of the vectors.
+        coded = Lexicon.from_vectors({lang: words}, {lang: stored}, {}, 1, exact_max=0)
+        assert coded.kinds == {lang: APPROXIMATE}
+        assert _min_cosine(coded.word_vectors(words, counting), stored) > 0.999, lang
