@@ -36,7 +36,9 @@ _CUES: list[tuple[str, str]] = [
         r"percentage|percent|share|proportion|fraction)\b|\bcuanto\s+por\s+ciento\b|"
         r"\bhow\s+much\s+percent\b|\bwhat\s+part\b|\bque\s+parte\b|"
         # Keyword questions: "nayarit porcentaje de medicos contratados", "hiring progress".
-        r"\bporcentaje\b|\bpercentage\b|\bpercent\b|%|\bprogress\b|\bavance\b",
+        r"\bporcentaje\b|\bpercentage\b|\bpercent\b|%|\bprogress\b|\bavance\b|"
+        # How far along something is: "¿qué tan avanzada va la contratación?".
+        r"\bavanzad[oa]s?\b|\bhow\s+far\s+along\b",
     ),
     (
         QUANTITY,

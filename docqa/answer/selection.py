@@ -44,6 +44,7 @@ _ASIDE = re.compile(
     r"\b(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to|"
     r"ademas\s+del?|aparte\s+del?|fuera\s+del?|excepto|salvo)\b([^,;:?]*)"
 )
+_NAME_WORD = re.compile(r"\w{3,}")
 # Question types a "not given" sentence can never answer.
 _NEEDS_VALUE = frozenset({QUANTITY, DATE, PERSON})
 # Types whose answer is a figure: a sentence without one hardly answers, and figures are found
@@ -136,7 +137,7 @@ NO_EVIDENCE = Evidence([], [])
 def evidence(candidate: Candidate, terms: Terms) -> Evidence:
     """The candidate's values, read once for every signal, the answer value and the figures."""
     found = find_values(candidate.text, terms.analysis.type, candidate.lang)
-    values = [v for v in found if fold(v.text) not in terms.folded]
+    values = [v for v in found if not _named(v, terms)]
     attached = terms.focus.attached(candidate.text, [(v.start, v.end) for v in values])
     counted = [v for v, counts in zip(values, attached, strict=True) if counts]
     # A currency is only what any amount is counted in, not what this question names.
@@ -145,6 +146,17 @@ def evidence(candidate: Candidate, terms: Terms) -> Evidence:
         or (bool(terms.numbers) and NumberMatch().score(candidate, terms, NO_EVIDENCE) == 1)
     )
     return Evidence(values, counted, direct)
+
+
+def _named(value: Value, terms: Terms) -> bool:
+    """Whether the question already names the value: its text, or, for a person, two words
+    of the name ("who kept Zoé Robledo on" is not answered by "Zoe Alejandro Robledo Aburto")."""
+    folded = fold(value.text)
+    if folded in terms.folded:
+        return True
+    if value.type != PERSON:
+        return False
+    return len(set(_NAME_WORD.findall(folded)) & set(_NAME_WORD.findall(terms.folded))) >= 2
 
 
 def says_not_given(text: str) -> bool:

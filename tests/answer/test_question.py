@@ -17,6 +17,8 @@ TABLE = [
     ("¿Qué porcentaje de los mexicanos no tiene seguridad social?", "es", "percentage", ()),
     ("que proporcion de la poblacion es pobre", "es", "percentage", ()),
     ("What share of doctor posts were filled?", "en", "percentage", ()),
+    ("En Nayarit, ¿qué tan avanzada va la contratación?", "es", "percentage", ()),
+    ("how far along is the hiring of nurses", "en", "percentage", ()),
     ("¿Cuándo se fundó el IMSS?", "es", "date", ()),
     ("en que año se creo el programa", "es", "date", ()),
     ("¿Desde cuándo funciona?", "es", "date", ()),

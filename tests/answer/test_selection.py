@@ -154,3 +154,11 @@ def test_what_the_question_sets_aside_is_not_its_answer() -> None:
     assert AnswerSelector(terms_, AnswerWeights()).choose([subsidy, other]).candidate is other
     no_aside = make_terms("¿De qué forma consigue dinero el programa?", "es")
     assert set_aside(no_aside) == []
+
+
+def test_the_person_a_question_names_is_not_its_answer() -> None:
+    terms_ = make_terms("Who kept Zoé Robledo on as head of the IMSS?", "en")
+    row = candidate("- Zoe Alejandro Robledo Aburto 2019-present", 0, 1.0, "en")
+    news = candidate("La presidenta Claudia Sheinbaum confirmó a Zoé Robledo en el IMSS.", 1, 0.8)
+    choice = AnswerSelector(terms_, AnswerWeights()).choose([row, news])
+    assert choice.candidate is news and choice.value.text == "Claudia Sheinbaum"
