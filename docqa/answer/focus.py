@@ -55,6 +55,9 @@ MIN_PREFIX_STEM = 6
 # What joins the two ends of a range: "de 80 a 660", "from 80 to 660", "80-660".
 _RANGE = re.compile(r"\s*(?:a|to|y|and|hasta|until|-|–)\s*", re.IGNORECASE)
 # "24 de los 32 estados": the part, not the whole, counts what the question asks about.
+# An article before a figure and a relative pronoun or a pause after it: the noun is left out.
+_ELIDED_BEFORE = re.compile(r"\b(?:los|las|the)\s+$", re.IGNORECASE)
+_ELIDED_AFTER = re.compile(r"\s*(?:que|quienes|who|that|,|;|\.|$)", re.IGNORECASE)
 _PART_OF = re.compile(r"\s*(?:de\s+(?:los|las)|of\s+the|out\s+of)\s*", re.IGNORECASE)
 
 
@@ -95,6 +98,11 @@ class Focus:
             if self._matches(word[0]):
                 for i in nearest_values(text, spans, word.start(), word.end()):
                     taken[i] = True
+        # "1,200 médicos cubanos, que se sumarán a los 768 que ya laboran": a figure whose
+        # noun is left out counts what the sentence counted before it.
+        for i, (start, stop) in enumerate(spans):
+            if not taken[i] and any(taken[:i]) and _ELIDED_BEFORE.search(text[:start]):
+                taken[i] = bool(_ELIDED_AFTER.match(text[stop:]))
         return taken
 
 

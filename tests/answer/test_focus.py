@@ -17,6 +17,19 @@ def spans(text: str) -> list[tuple[int, int]]:
         (["hospitales"], "Opera 669 hospitales y 11 mil 935 centros.", ["669"]),
         (["hospitals"], "Hospitals reached a total of 707.", ["707"]),
         (["hospitales"], "Creció de 80 a 660 hospitales.", ["80", "660"]),
+        # A figure whose noun is left out counts what the sentence counted before it.
+        (
+            ["medicos", "cubanos"],
+            "Llegan 1,200 médicos cubanos, que se suman a los 768 que ya laboran y 3 barcos.",
+            ["1,200", "768"],
+        ),
+        (
+            ["nurses"],
+            "It hired 500 nurses, joining the 300 who already work there.",
+            ["500", "300"],
+        ),
+        # Without a figure counted before it, "los 40" counts nothing.
+        (["hospitales"], "Quedan los 40 que faltan.", []),
         # The part, not the whole: it operates in 24 states, of Mexico's 32.
         (["estados"], "Operaría en 24 de los 32 estados del país.", ["24"]),
         # A change told after what changed reaches further than a lone figure.
