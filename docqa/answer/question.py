@@ -99,6 +99,8 @@ _SKIP = frozenset(
 # thing counted.
 _VERB_FORM = re.compile(r"(?:ad[oa]s?|id[oa]s?|ando|iendo|ed|ing)$")
 FOCUS_WORDS = 3
+# A Spanish verb in the past: "¿con cuánto personal arrancó…?", "¿cuántos llegó a tener?".
+_PRETERITE = re.compile(r"\b\w+ó\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"\b(?:gast\w*|invert\w*|invirt\w*|inversion\w*|cost\w*|cuesta\w*|spen[dt]\w*|invest\w*|"
     r"money|dinero|lana|presupuesto\w*|budget\w*|fund\w*|fondos?)\b"
@@ -124,8 +126,9 @@ class Analysis:
         return self.type in TYPED
 
 
-def _focus(rest: str, lang: str) -> tuple[str, ...]:
-    """Up to FOCUS_WORDS content words (folded) at the start of `rest`, the text after the cue."""
+def _focus(rest: str, lang: str, verbs: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Up to FOCUS_WORDS content words (folded) at the start of `rest`, the text after the cue;
+    `verbs` are folded words known to be verbs."""
     stop = stopwords(lang) | stopwords("en" if lang == "es" else "es")
     focus: list[str] = []
     for word in _WORD.findall(rest):
@@ -135,7 +138,13 @@ def _focus(rest: str, lang: str) -> tuple[str, ...]:
             break
         if word in _SKIP and not focus:
             continue
-        elif word in _SKIP or len(word) < 3 or _VERB_FORM.search(word) or word in stop:
+        elif (
+            word in _SKIP
+            or len(word) < 3
+            or _VERB_FORM.search(word)
+            or word in stop
+            or word in verbs
+        ):
             break
         else:
             focus.append(word)
@@ -156,6 +165,8 @@ def analyze(question: str, lang: str) -> Analysis:
                 # "¿cuánto se ha gastado…?", "how much money went…".
                 if _MONEY.search(" ".join(rest.split()[:MONEY_WINDOW])):
                     return Analysis(kind, CURRENCIES)
-                return Analysis(kind, _focus(rest, lang))
+                # Folding hides the accent that makes "arrancó" a verb, not a noun like "arranco".
+                verbs = frozenset(fold(w) for w in _PRETERITE.findall(question))
+                return Analysis(kind, _focus(rest, lang, verbs))
             return Analysis(kind)
     return Analysis(NONE)

@@ -11,6 +11,8 @@ TABLE = [
     ("¿En cuántos estados opera?", "es", "quantity", ("estados",)),
     ("oye y a cuanta gente le da servicio?", "es", "quantity", ("gente",)),
     ("número de médicos cubanos en el programa", "es", "quantity", ("medicos", "cubanos")),
+    # A verb in the past is not what is counted, though folded it reads like a noun.
+    ("¿Con cuánto personal arrancó el programa?", "es", "quantity", ("personal",)),
     ("How many nurses are there?", "en", "quantity", ("nurses",)),
     ("how much money was invested in Nayarit", "en", "quantity", ("pesos", "dolares", "dollars")),
     ("How many hospitals had been handed over?", "en", "quantity", ("hospitals",)),
