@@ -24,7 +24,7 @@ from docqa.answer.question import (
     QUANTITY,
     Analysis,
 )
-from docqa.answer.succession import Row, period, pick, relation, tenure
+from docqa.answer.succession import Listing, Row, period, pick, relation, tenure
 from docqa.answer.values import Value, find_values
 from docqa.text.normalize import fold
 
@@ -69,6 +69,8 @@ class Candidate:
     # How well its words cover the question's specific words, in either language (cosine of
     # word vectors, Lexicon.coverage).
     coverage: float = 0.0
+    # Where it stands in a dated list, if it is a row of one (succession.listing).
+    listing: Listing | None = None
 
 
 @dataclass(frozen=True)
@@ -294,7 +296,7 @@ class Succession:
             span = period(candidate.text)
             people = find_values(candidate.text, PERSON, candidate.lang) if span else []
             if span and len(people) == 1:
-                rows.append(Row(candidate.sentence, people[0].text, span))
+                rows.append(Row(candidate.sentence, people[0].text, span, candidate.listing))
         self.picked = pick(rows, question)
 
     def score(self, candidate: Candidate, terms: Terms, found: Evidence) -> float:

@@ -20,7 +20,7 @@ the question's relation picks one.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from docqa.index.lexical import stopwords
@@ -67,6 +67,16 @@ _TENURE = re.compile(
 # A name is two words at least where no relation word says that the question is about a list.
 MIN_OWN_NAME_WORDS = 2
 _YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+# What the people of a list were: a list of directors does not answer "the first president".
+_ROLES = {
+    "director": re.compile(r"\b(?:director\w*|direccion|titular\w*|jefe\w*|heads?)\b"),
+    "president": re.compile(r"\b(?:president\w*|presidencia)\b"),
+    "secretary": re.compile(r"\b(?:secretari[oa]s?|secretar(?:y|ies)|ministr?[oa]s?|ministers?)\b"),
+    "governor": re.compile(r"\b(?:gobernador\w*|governors?)\b"),
+}
+# How far a list is followed from one of its rows, each way.
+MAX_LIST_ROWS = 200
+_LETTER = re.compile(r"[^\W\d_]")
 # A row is short: a name, a period and little else.
 MAX_ROW_WORDS = 10
 # Fewer rows than this among the candidates are not a list to count along.
@@ -80,21 +90,55 @@ _WORD = re.compile(r"\w+")
 class Relation:
     """What the question asks of the list: its first or latest row, the row just before or
     after the one naming `anchor` (the question's folded words, which a row's name must share),
-    or the row whose period holds every one of `years`."""
+    or the row whose period holds every one of `years`; `roles` are the offices it names."""
 
     kind: str
     anchor: frozenset[str] = frozenset()
     years: tuple[int, ...] = ()
+    roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where a row stands in its list: the line above the list (its heading, "Directors of
+    the IMSS"), the row's position and the list's length."""
+
+    heading: str
+    position: int
+    size: int
 
 
 @dataclass(frozen=True)
 class Row:
     """A candidate sentence that is a row of a dated list: its sentence id, the person it
-    names, and its period (start, end)."""
+    names, its period (start, end), and where it stands in its list."""
 
     sentence: int
     name: str
     period: tuple[int, int]
+    listing: Listing | None = None
+
+
+def listing(text_of: Callable[[int], str | None], sentence: int) -> Listing | None:
+    """The list that `sentence` is a row of, read through `text_of` (a sentence's text, None
+    past its document's ends); None when it is no row. Lines without letters ("---|---|") are
+    passed over on the way to the heading."""
+    if period(text_of(sentence) or "") is None:
+        return None
+    before = after = 0
+    while before < MAX_LIST_ROWS and period(text_of(sentence - before - 1) or "") is not None:
+        before += 1
+    while after < MAX_LIST_ROWS and period(text_of(sentence + after + 1) or "") is not None:
+        after += 1
+    above = sentence - before - 1
+    while (line := text_of(above)) is not None and not _LETTER.search(line):
+        above -= 1
+    return Listing(line or "", before, before + after + 1)
+
+
+def roles(folded_text: str) -> frozenset[str]:
+    """The offices a folded text names ("director", "president"…)."""
+    return frozenset(role for role, pattern in _ROLES.items() if pattern.search(folded_text))
 
 
 def relation(folded_question: str) -> Relation | None:
@@ -104,9 +148,9 @@ def relation(folded_question: str) -> Relation | None:
             # A name shares its own words with the question, not "de" or "and".
             common = stopwords("es") | stopwords("en")
             words = frozenset(_WORD.findall(folded_question)) - common
-            return Relation(kind, words)
+            return Relation(kind, words, roles=roles(folded_question))
     years = tuple(int(year) for year in _YEAR.findall(folded_question))
-    return Relation(DURING, years=years) if years else None
+    return Relation(DURING, years=years, roles=roles(folded_question)) if years else None
 
 
 def tenure(folded_question: str) -> Relation | None:
@@ -114,7 +158,16 @@ def tenure(folded_question: str) -> Relation | None:
     if not _TENURE.search(folded_question):
         return None
     common = stopwords("es") | stopwords("en")
-    return Relation(OWN, frozenset(_WORD.findall(folded_question)) - common)
+    words = frozenset(_WORD.findall(folded_question)) - common
+    return Relation(OWN, words, roles=roles(folded_question))
+
+
+def _same_office(row: Row, question: Relation) -> bool:
+    """Whether the row's list is of the office the question asks about, when both name one."""
+    if row.listing is None or not question.roles:
+        return True
+    listed = roles(fold(row.listing.heading))
+    return not listed or bool(listed & question.roles)
 
 
 def period(text: str) -> tuple[int, int] | None:
@@ -131,15 +184,18 @@ def period(text: str) -> tuple[int, int] | None:
 
 def pick(rows: Sequence[Row], question: Relation) -> int | None:
     """The sentence id of the row the relation picks, or None where it cannot tell."""
+    rows = [row for row in rows if _same_office(row, question)]
     if len(rows) < MIN_ROWS:
         return None
     # The same list may be given twice (a bulleted list and a table); in order of periods,
     # its copies interleave, and a row's neighbour is the nearest row of another period.
     ordered = sorted(rows, key=lambda row: (row.period, row.sentence))
-    if question.kind == FIRST:
-        return ordered[0].sentence
-    if question.kind == LATEST:
-        return ordered[-1].sentence
+    if question.kind in (FIRST, LATEST):
+        row = ordered[0] if question.kind == FIRST else ordered[-1]
+        # The earliest row shown is the list's first only if it opens or closes the list.
+        known = row.listing
+        ends = known is None or known.position in (0, known.size - 1)
+        return row.sentence if ends else None
     if question.kind == DURING:
         # "Only in 2000" is the row of 2000 alone, not those of 1993-2000 or 2000-2005.
         holding = [

@@ -2,7 +2,7 @@
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +14,7 @@ from docqa.answer.figures import FoundFigure, asks_figures, disagreeing_figures
 from docqa.answer.focus import Focus, numbers, terms
 from docqa.answer.question import analyze
 from docqa.answer.selection import AnswerSelector, AnswerWeights, Candidate, Choice, Terms
+from docqa.answer.succession import listing
 from docqa.answer.values import Value
 from docqa.blas import blas_threads
 from docqa.config import Settings
@@ -39,7 +40,7 @@ from docqa.index.signals import (
     RenderedLexical,
     Signal,
 )
-from docqa.model import CHUNK_END, CHUNK_FIRST, CHUNK_LANG, CHUNK_STOP, LANGS
+from docqa.model import CHUNK_END, CHUNK_FIRST, CHUNK_LANG, CHUNK_STOP, LANGS, SENT_DOC
 from docqa.text.language import detect_language
 from docqa.text.normalize import fold
 
@@ -485,10 +486,24 @@ class Searcher:
                             query.words, query.word_vectors, content_words(text, lang)
                         )
                     )
+                    place = None if query is None else listing(self._lines_of(span[0]), sentence)
                     out.append(
-                        Candidate(sentence, text, lang, rank, sentence_scores[sentence], coverage)
+                        Candidate(
+                            sentence, text, lang, rank, sentence_scores[sentence], coverage, place
+                        )
                     )
         return out
+
+    def _lines_of(self, doc_index: int) -> Callable[[int], str | None]:
+        """A sentence's text by its row, or None for a row outside the document."""
+        sentences = self.data.sentences
+
+        def line(sentence: int) -> str | None:
+            if not 0 <= sentence < len(sentences) or sentences[sentence][SENT_DOC] != doc_index:
+                return None
+            return self._text(*sentences[sentence])
+
+        return line
 
     def _in_document(self, sentence: int, value: Value) -> ValueSpan:
         """A value found in a sentence, with offsets into the sentence's document."""

@@ -9,10 +9,13 @@ from docqa.answer.succession import (
     FIRST,
     LATEST,
     OWN,
+    Listing,
     Row,
+    listing,
     period,
     pick,
     relation,
+    roles,
     tenure,
 )
 from docqa.text.normalize import fold
@@ -109,3 +112,53 @@ def test_a_date_question_about_someones_time_in_office_picks_their_row() -> None
     assert pick(ROWS, tenure(fold("¿Desde cuándo dirige Santiago el IMSS?"))) is None
     # A date question on something else the person did is not about the list.
     assert tenure(fold("¿Cuándo anunció Zoé Robledo las nuevas plazas?")) is None
+
+
+LINES = [
+    "Otro documento termina aquí.",
+    "Directors of the IMSS",
+    "Year | Director |",
+    "---|---|",
+    "1943-1944 | Vicente Santos Guajardo |",
+    "1944-1946 | Ignacio García Téllez |",
+    "1946-1952 | Antonio Díaz Lombardo |",
+    "Understanding IMSS Welfare and IMSS",
+]
+
+
+def line(sentence: int) -> str | None:
+    # Sentence 0 belongs to another document.
+    return LINES[sentence] if 1 <= sentence < len(LINES) else None
+
+
+def test_a_rows_place_in_its_list_and_the_line_above_the_list() -> None:
+    assert listing(line, 5) == Listing("Year | Director |", 1, 3)
+    assert listing(line, 4).position == 0 and listing(line, 6).position == 2
+    # A line that is no row, and the lines past the document, are no list.
+    assert listing(line, 7) is None and listing(line, 1) is None
+
+
+def test_a_list_of_one_office_does_not_answer_for_another() -> None:
+    listed = [
+        Row(4, "Vicente Santos Guajardo", (1943, 1944), Listing("Year | Director |", 0, 3)),
+        Row(5, "Ignacio García Téllez", (1944, 1946), Listing("Year | Director |", 1, 3)),
+        Row(6, "Antonio Díaz Lombardo", (1946, 1952), Listing("Year | Director |", 2, 3)),
+    ]
+    assert roles(fold("Who was the first president of Mexico?")) == {"president"}
+    assert pick(listed, relation(fold("Who was the first president of Mexico?"))) is None
+    assert pick(listed, relation(fold("¿Quién fue el primer director?"))) == 4
+    # Without an office in the question, the list answers.
+    assert pick(listed, relation(fold("who came after Vicente Santos"))) == 5
+
+
+def test_the_first_row_shown_is_the_first_only_if_it_opens_the_list() -> None:
+    middle = [
+        Row(s, name, span, Listing("Directors of the IMSS", s, 23))
+        for s, name, span in [
+            (5, "Ignacio García Téllez", (1944, 1946)),
+            (6, "Antonio Díaz Lombardo", (1946, 1952)),
+            (7, "Antonio Ortiz Mena", (1952, 1958)),
+        ]
+    ]
+    assert pick(middle, relation("the first director")) is None
+    assert pick(middle, relation("the current director")) is None

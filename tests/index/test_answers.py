@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from docqa.answer.succession import period
 from docqa.eval.dataset import load_questions
 from docqa.index.search import Searcher
 
@@ -117,3 +118,8 @@ def test_the_list_of_directors_answers_by_its_order(
 def test_a_year_alone_does_not_make_a_row_of_the_list_an_answer(searcher: Searcher) -> None:
     # 2010 falls in a director's period (2009-2012), but no passage speaks of football.
     assert searcher.search("¿Quién ganó el Mundial de fútbol de 2010?", 5).answer is None
+
+
+def test_a_list_of_directors_does_not_name_the_first_president(searcher: Searcher) -> None:
+    answer = searcher.search("Who was the first president of Mexico?", 5).answer
+    assert answer is None or period(answer.text) is None
