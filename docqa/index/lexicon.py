@@ -203,16 +203,31 @@ class Lexicon:
         Near-topic questions the corpus cannot answer ("how many beds…") retrieve passages as
         similar as answerable ones do, but some word they ask about has no counterpart there.
         """
+        return self.coverages(words, word_vectors, [passage_words])[0]
+
+    def coverages(
+        self, words: list[str], word_vectors: np.ndarray, passages: list[list[str]]
+    ) -> list[float]:
+        """`coverage` of each passage (its words), each distinct word's vector decoded once:
+        a search's candidate sentences share most of their words."""
         specific = [i for i, w in enumerate(words) if not self.is_common(w)]
         if not specific:
-            return 1.0
+            return [1.0] * len(passages)
+        known = [{fold(w) for w in passage} & self._rows.keys() for passage in passages]
+        distinct = sorted(set().union(*known), key=self._rows.__getitem__)
+        if not distinct:
+            return [0.0] * len(passages)
         rows: dict[str, list[int]] = {}
-        for word in {fold(w) for w in passage_words} & self._rows.keys():
+        for word in distinct:
             lang, row = self._rows[word]
             rows.setdefault(lang, []).append(row)
-        if not rows:
-            return 0.0
-        passage_vectors = np.concatenate(
-            [self.indexes[lang].vectors(np.sort(found)) for lang, found in rows.items()]
+        # Sorted by (language, row) above, so the vectors come in the order of `distinct`.
+        vectors = np.concatenate(
+            [self.indexes[lang].vectors(np.array(found)) for lang, found in rows.items()]
         )
-        return float((word_vectors[specific] @ passage_vectors.T).max(axis=1).mean())
+        cosines = word_vectors[specific] @ vectors.T
+        column = {word: i for i, word in enumerate(distinct)}
+        return [
+            float(cosines[:, [column[w] for w in passage]].max(axis=1).mean()) if passage else 0.0
+            for passage in known
+        ]

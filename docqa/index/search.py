@@ -4,7 +4,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -471,7 +471,8 @@ class Searcher:
         query: _Query | None = None,
     ) -> list[Candidate]:
         """The scored statements of these sentence ranges, best passage first; with `query`,
-        each with its coverage of the question's specific words (Lexicon.coverage)."""
+        each with its coverage of the question's specific words (Lexicon.coverage) and its
+        place in a dated list, if it is a row of one."""
         out = []
         for rank, (first, stop) in enumerate(spans):
             for sentence in range(first, stop):
@@ -479,20 +480,23 @@ class Searcher:
                     span = self.data.sentences[sentence]
                     lang = self.data.documents[span[0]].lang
                     text = self._text(*span)
-                    coverage = (
-                        0.0
-                        if query is None
-                        else self.data.lexicon.coverage(
-                            query.words, query.word_vectors, content_words(text, lang)
-                        )
-                    )
-                    place = None if query is None else listing(self._lines_of(span[0]), sentence)
-                    out.append(
-                        Candidate(
-                            sentence, text, lang, rank, sentence_scores[sentence], coverage, place
-                        )
-                    )
-        return out
+                    out.append(Candidate(sentence, text, lang, rank, sentence_scores[sentence]))
+        if query is None:
+            return out
+        coverages = self.data.lexicon.coverages(
+            query.words, query.word_vectors, [content_words(c.text, c.lang) for c in out]
+        )
+        return [
+            replace(
+                candidate,
+                coverage=coverage,
+                listing=listing(
+                    self._lines_of(self.data.sentences[candidate.sentence][SENT_DOC]),
+                    candidate.sentence,
+                ),
+            )
+            for candidate, coverage in zip(out, coverages, strict=True)
+        ]
 
     def _lines_of(self, doc_index: int) -> Callable[[int], str | None]:
         """A sentence's text by its row, or None for a row outside the document."""

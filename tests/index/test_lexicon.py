@@ -76,6 +76,24 @@ def test_coverage_is_low_when_the_passage_lacks_what_is_asked(lexicon: Lexicon, 
     assert on_topic > 0.9
 
 
+def test_coverages_of_many_passages_equal_each_ones_coverage(lexicon: Lexicon, use) -> None:
+    words, vectors = _words(lexicon, use, "¿Cuánto presupuesto tienen las clínicas rurales?", "es")
+    specific = [i for i, w in enumerate(words) if not lexicon.is_common(w)]
+    passages = [content_words(text, "en") for text in ENGLISH] + [[], ["xylophone"]]
+
+    def alone(passage: list[str]) -> float:
+        # Each passage's words decoded by themselves, one index row at a time.
+        found = [lexicon._rows[w] for w in {fold(w) for w in passage} if w in lexicon._rows]
+        if not found:
+            return 0.0
+        own = np.stack([lexicon.indexes[lang].vectors(np.array([row]))[0] for lang, row in found])
+        return float((vectors[specific] @ own.T).max(axis=1).mean())
+
+    expected = [alone(passage) for passage in passages]
+    assert lexicon.coverages(words, vectors, passages) == pytest.approx(expected, abs=1e-6)
+    assert expected[-2:] == [0.0, 0.0] and min(expected[:-2]) > 0
+
+
 def test_common_words_do_not_count(use) -> None:
     # "programa" and "salud" are in 6 of 12 chunks: the corpus's topic, covered anywhere.
     texts = [f"El programa de salud {w}." for w in ("vacuna", "clínica", "médico", "hospital")]
