@@ -268,7 +268,8 @@ def set_aside(terms: Terms) -> list[frozenset[str]]:
 
 class Succession:
     """The row of a dated list of people that the question's relation picks: the first, the
-    latest, or the one before or after someone (answer.succession).
+    latest, the one before or after someone, the one in office in a year, or, for a date
+    question on someone's time in office, that person's own (answer.succession).
 
     >>> signal = Succession()                                # doctest: +SKIP
     >>> signal.prepare(candidates, terms)                    # doctest: +SKIP
