@@ -54,10 +54,10 @@ _LANGS = ("es", "en")
 MIN_PREFIX_STEM = 6
 # What joins the two ends of a range: "de 80 a 660", "from 80 to 660", "80-660".
 _RANGE = re.compile(r"\s*(?:a|to|y|and|hasta|until|-|–)\s*", re.IGNORECASE)
-# "24 de los 32 estados": the part, not the whole, counts what the question asks about.
 # An article before a figure and a relative pronoun or a pause after it: the noun is left out.
 _ELIDED_BEFORE = re.compile(r"\b(?:los|las|the)\s+$", re.IGNORECASE)
 _ELIDED_AFTER = re.compile(r"\s*(?:que|quienes|who|that|,|;|\.|$)", re.IGNORECASE)
+# "24 de los 32 estados": the part, not the whole, counts what the question asks about.
 _PART_OF = re.compile(r"\s*(?:de\s+(?:los|las)|of\s+the|out\s+of)\s*", re.IGNORECASE)
 
 

@@ -145,21 +145,21 @@ def relation(folded_question: str) -> Relation | None:
     """The relation a person question asks for, or None."""
     for kind, cue in _CUES:
         if cue.search(folded_question):
-            # A name shares its own words with the question, not "de" or "and".
-            common = stopwords("es") | stopwords("en")
-            words = frozenset(_WORD.findall(folded_question)) - common
-            return Relation(kind, words, roles=roles(folded_question))
+            return _anchored(kind, folded_question)
     years = tuple(int(year) for year in _YEAR.findall(folded_question))
     return Relation(DURING, years=years, roles=roles(folded_question)) if years else None
 
 
 def tenure(folded_question: str) -> Relation | None:
     """For a date question, the row of the person whose time in office it asks about, or None."""
-    if not _TENURE.search(folded_question):
-        return None
-    common = stopwords("es") | stopwords("en")
-    words = frozenset(_WORD.findall(folded_question)) - common
-    return Relation(OWN, words, roles=roles(folded_question))
+    return _anchored(OWN, folded_question) if _TENURE.search(folded_question) else None
+
+
+def _anchored(kind: str, folded_question: str) -> Relation:
+    """A relation to someone the question names: a name shares its own words with the
+    question, not "de" or "and"."""
+    words = frozenset(_WORD.findall(folded_question)) - stopwords("es") - stopwords("en")
+    return Relation(kind, words, roles=roles(folded_question))
 
 
 def _same_office(row: Row, question: Relation) -> bool:
