@@ -866,7 +866,7 @@ def measure_search(location: str, backend: str, quiet_wait: float) -> dict:
         searcher.data.dense_search = timers.wrap("dense", searcher.data.dense_search)
         searcher.data.lexical_search = timers.wrap("bm25", searcher.data.lexical_search)
     lexicon = searcher.data.lexicon
-    lexicon.translate = timers.wrap("rendering", lexicon.translate)
+    lexicon.render = timers.wrap("rendering", lexicon.render)
     searcher._sentence_scores = timers.wrap("sentences", searcher._sentence_scores)
     candidates = []
     chunk_scores = searcher._chunk_scores

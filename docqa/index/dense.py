@@ -62,10 +62,14 @@ class DenseIndex(MappedIndex):
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of the k nearest vectors, best first."""
+        return self.search_many(query.reshape(1, -1), k)[0]
+
+    def search_many(self, queries: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`search` for each row of `queries`, in one call: a few words' lookups cost little
+        more than one."""
         k = min(k, self.size)
-        if k <= 0:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, rows = self._index.search(query, k)
-        keep = rows[0] >= 0
-        return rows[0][keep], scores[0][keep]
+        if k <= 0 or not len(queries):
+            return [(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in queries]
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        scores, rows = self._index.search(queries, k)
+        return [(r[r >= 0], s[r >= 0]) for r, s in zip(rows, scores, strict=True)]

@@ -158,16 +158,20 @@ class Lexicon:
             vectors[missing] = embedder.encode_queries([words[p] for p in missing])
         return vectors
 
-    def neighbours(self, vector: np.ndarray, target: str, k: int, least: float) -> list[str]:
-        """Up to k words of `target`'s vocabulary at least `least` similar to `vector`."""
-        rows, scores = self.indexes[target].search(vector, k)
-        return [self.words[target][int(r)] for r, s in zip(rows, scores, strict=True) if s >= least]
+    def neighbours(
+        self, vectors: np.ndarray, target: str, k: int, least: float
+    ) -> list[list[str]]:
+        """Per row of `vectors`, up to k words of `target`'s vocabulary at least `least`
+        similar to it."""
+        return [
+            [self.words[target][int(r)] for r, s in zip(rows, scores, strict=True) if s >= least]
+            for rows, scores in self.indexes[target].search_many(vectors, k)
+        ]
 
-    def translate(self, words: list[str], word_vectors: np.ndarray, target: str) -> str:
-        """Question words (and their embeddings) rendered in `target`'s corpus vocabulary,
-        those it already uses first."""
+    def translate(self, words: list[str], rendered: list[str | None], target: str) -> str:
+        """Question words rendered in `target`'s corpus vocabulary (their `render`), those it
+        already uses first."""
         used = self.folded.get(target, frozenset())
-        rendered = self.render(words, word_vectors, target)
         # Names and shared terms ("imss", "nayarit") already match as they are.
         kept = [w for w in words if fold(w) in used]
         translated = [r for w, r in zip(words, rendered, strict=True) if fold(w) not in used and r]
@@ -178,12 +182,12 @@ class Lexicon:
         neighbour when close enough, else None."""
         if not len(self.words.get(target, ())):
             return [None] * len(words)
-        return [
-            w
-            if fold(w) in self.folded[target]
-            else next(iter(self.neighbours(word_vectors[i], target, 1, MIN_SIMILARITY)), None)
-            for i, w in enumerate(words)
-        ]
+        rendered: list[str | None] = list(words)
+        missing = [i for i, w in enumerate(words) if fold(w) not in self.folded[target]]
+        nearest = self.neighbours(word_vectors[missing], target, 1, MIN_SIMILARITY)
+        for i, found in zip(missing, nearest, strict=True):
+            rendered[i] = next(iter(found), None)
+        return rendered
 
     def idf(self, word: str) -> float:
         """How rare `word` is among the chunks: log((chunks + 1) / (chunks with it + 1))."""

@@ -105,7 +105,9 @@ class _Query:
     words: list[str]
     # The lexicon embedder's vectors of `words`.
     word_vectors: np.ndarray
-    # The words rendered in the other language (index.lexicon).
+    # Each word as the other language's vocabulary writes it, or None (Lexicon.render).
+    rendered: list[str | None]
+    # The words rendered in the other language, as one text (Lexicon.translate).
     translated: str
     # Per embedder: the vectors of the question and of its rendering.
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
@@ -207,8 +209,9 @@ class Searcher:
         lang = detect_language(question, lexicon.folded)
         words = content_words(question, lang)
         word_vectors = lexicon.word_vectors(words, self.lexicon_embedder)
-        translated = lexicon.translate(words, word_vectors, _other_language(lang))
-        return _Query(question, lang, words, word_vectors, translated)
+        rendered = lexicon.render(words, word_vectors, _other_language(lang))
+        translated = lexicon.translate(words, rendered, _other_language(lang))
+        return _Query(question, lang, words, word_vectors, rendered, translated)
 
     def _dense_hits(self, texts: list[str], candidates: int) -> list[dict[str, Hits]]:
         """Per text, per embedder: the text's vector, and the chunks nearest to it with their
@@ -419,26 +422,22 @@ class Searcher:
         """What the question asks for, its words and focus also in the other language's."""
         analysis = analyze(query.text, query.lang)
         lexicon = self.data.lexicon
-        rendered = lexicon.render(query.words, query.word_vectors, _other_language(query.lang))
+        rendered = query.rendered
+        in_focus = [i for i, original in enumerate(query.words) if fold(original) in analysis.focus]
         # The focus as the question writes it (stopword lists hold "estados"), and the
-        # renderings of those of its words the lexicon knows.
+        # renderings of those of its words the lexicon knows, and their nearest words.
         focus = [
             *analysis.focus,
-            *(
-                rendering
-                for original, rendering in zip(query.words, rendered, strict=True)
-                if fold(original) in analysis.focus and rendering
-            ),
+            *(rendered[i] for i in in_focus if rendered[i]),
             *(
                 near
-                for i, original in enumerate(query.words)
-                if fold(original) in analysis.focus
-                for near in lexicon.neighbours(
-                    query.word_vectors[i],
+                for nearest in lexicon.neighbours(
+                    query.word_vectors[in_focus],
                     _other_language(query.lang),
                     self.params.focus_neighbours,
                     self.params.focus_similarity,
                 )
+                for near in nearest
             ),
         ]
         # "imss" counts nothing in this corpus: a common word is kept only when it is all.

@@ -97,6 +97,21 @@ def test_k_beyond_size_and_k_zero(exact_max: int) -> None:
     assert len(rows) == 0 and len(scores) == 0
 
 
+@pytest.mark.parametrize("exact_max", [5000, 0])
+def test_several_queries_in_one_call_answer_as_one_by_one(
+    corpus: np.ndarray, exact_max: int
+) -> None:
+    index = DenseIndex.build(corpus, exact_max=exact_max)
+    queries = corpus[[3, 40, 4000]]
+    together = index.search_many(queries, 7)
+    for (rows, scores), query in zip(together, queries, strict=True):
+        alone_rows, alone_scores = index.search(query, 7)
+        assert rows.tolist() == alone_rows.tolist()
+        np.testing.assert_allclose(scores, alone_scores, atol=1e-6)
+    assert [rows[0] for rows, _ in together] == [3, 40, 4000]
+    assert index.search_many(queries[:0], 7) == []
+
+
 def test_float64_input_is_accepted() -> None:
     vectors = unit_vectors(np.random.default_rng(5), 20, 8).astype(np.float64)
     index = DenseIndex.build(vectors, exact_max=100)

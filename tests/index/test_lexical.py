@@ -134,3 +134,43 @@ def test_the_best_k_of_many_tied_scores_are_returned() -> None:
         best = np.sort(expected[expected > 0])[::-1][:k]
         np.testing.assert_allclose(scores, best)
         np.testing.assert_allclose(expected[rows - 1000], scores)
+
+
+def _brute_force(index: LexicalIndex, question: str, k: int) -> list[int]:
+    """The best k rows by scoring every chunk: best score first, equal scores by row."""
+    assert index.retriever is not None
+    scores = index.retriever.get_scores(tokenize([question], index.lang)[0])
+    hits = np.flatnonzero(scores)
+    return index.rows[hits[np.lexsort((hits, -scores[hits]))][:k]].tolist()
+
+
+@pytest.mark.parametrize("question", ["salud", "salud hospital", "hospital rural clinica", "raro"])
+def test_the_best_k_are_those_of_scoring_every_chunk(question: str) -> None:
+    # Common terms ("salud" in every chunk) score most of the index, a rare one few chunks:
+    # search bounds the candidates by the rarest term that k chunks hold.
+    rng = np.random.default_rng(1)
+    vocabulary = ["salud", "hospital", "rural", "clinica", "raro"]
+    chance = [1.0, 0.4, 0.2, 0.05, 0.002]
+    texts = [
+        " ".join(
+            w
+            for w, p in zip(vocabulary, chance, strict=True)
+            for _ in range(rng.integers(1, 3))
+            if rng.random() < p
+        )
+        + " " * int(rng.integers(0, 3))
+        + " ".join(["texto"] * int(rng.integers(0, 6)))
+        for _ in range(3000)
+    ]
+    index = LexicalIndex.build("es", texts, np.arange(5000, 8000))
+    for k in (1, 5, 100, 2999):
+        rows, _ = index.search(question, k)
+        assert rows.tolist() == _brute_force(index, question, k)
+
+
+def test_equal_scores_come_in_chunk_order() -> None:
+    texts = ["hospital rural"] * 6 + ["hospital"] * 6
+    index = LexicalIndex.build("es", texts, np.arange(100, 112)[::-1])
+    rows, scores = index.search("hospital rural", 8)
+    assert rows.tolist() == [111, 110, 109, 108, 107, 106, 105, 104]
+    assert len(set(scores[:6].tolist())) == 1 and scores[5] > scores[6]

@@ -57,13 +57,33 @@ def test_words_are_counted_once_per_chunk(lexicon: Lexicon) -> None:
     assert "médicos" in lexicon.words["es"]
 
 
+def _translated(lexicon: Lexicon, words: list[str], vectors: np.ndarray, target: str) -> str:
+    return lexicon.translate(words, lexicon.render(words, vectors, target), target)
+
+
 def test_translate_maps_words_into_the_other_vocabulary(lexicon: Lexicon, use) -> None:
     words, vectors = _words(lexicon, use, "¿De qué presupuesto sale el dinero?", "es")
-    translated = lexicon.translate(words, vectors, "en").split()
+    translated = _translated(lexicon, words, vectors, "en").split()
     assert "budget" in translated
     # A word with no close neighbour is left out rather than guessed.
     words, vectors = _words(lexicon, use, "xylophone", "en")
-    assert lexicon.translate(words, vectors, "es") == ""
+    assert lexicon.render(words, vectors, "es") == [None]
+    assert _translated(lexicon, words, vectors, "es") == ""
+
+
+def test_render_keeps_words_the_target_uses_and_maps_the_others(lexicon: Lexicon, use) -> None:
+    words, vectors = _words(lexicon, use, "presupuesto rural xylophone", "es")
+    # "rural" is an English word of the corpus too; "xylophone" has no close neighbour.
+    assert lexicon.render(words, vectors, "en") == ["budget", "rural", None]
+
+
+def test_neighbours_of_several_words_in_one_call(lexicon: Lexicon, use) -> None:
+    words, vectors = _words(lexicon, use, "presupuesto médicos", "es")
+    together = lexicon.neighbours(vectors, "en", 3, 0.5)
+    one_by_one = [lexicon.neighbours(vectors[[i]], "en", 3, 0.5)[0] for i in range(len(words))]
+    assert together == one_by_one
+    assert together[0][0] == "budget"
+    assert lexicon.neighbours(vectors[:0], "en", 3, 0.5) == []
 
 
 def test_coverage_is_low_when_the_passage_lacks_what_is_asked(lexicon: Lexicon, use) -> None:
@@ -122,8 +142,8 @@ def test_a_vocabulary_above_the_threshold_is_searched_approximately(lexicon: Lex
         ("médicos y enfermeras", "es", "en"),
     ):
         words, vectors = _words(lexicon, use, question, lang)
-        assert approximate.translate(words, vectors, target) == lexicon.translate(
-            words, vectors, target
+        assert _translated(approximate, words, vectors, target) == _translated(
+            lexicon, words, vectors, target
         )
 
 
@@ -140,7 +160,7 @@ def test_save_and_load(lexicon: Lexicon, use, tmp_path: Path) -> None:
         "words.json",
     ]
     words, vectors = _words(lexicon, use, "presupuesto ramo", "es")
-    assert loaded.translate(words, vectors, "en") == lexicon.translate(words, vectors, "en")
+    assert _translated(loaded, words, vectors, "en") == _translated(lexicon, words, vectors, "en")
     passage = content_words("El presupuesto federal del ramo financia los hospitales.", "es")
     assert loaded.coverage(words, vectors, passage) == lexicon.coverage(words, vectors, passage)
 
