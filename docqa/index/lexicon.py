@@ -158,9 +158,7 @@ class Lexicon:
             vectors[missing] = embedder.encode_queries([words[p] for p in missing])
         return vectors
 
-    def neighbours(
-        self, vectors: np.ndarray, target: str, k: int, least: float
-    ) -> list[list[str]]:
+    def neighbours(self, vectors: np.ndarray, target: str, k: int, least: float) -> list[list[str]]:
         """Per row of `vectors`, up to k words of `target`'s vocabulary at least `least`
         similar to it."""
         return [
