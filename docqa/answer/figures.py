@@ -4,6 +4,7 @@
 ['576', '669', '692', '707']
 """
 
+import re
 from dataclasses import dataclass
 
 from docqa.answer.dates import DateSpan, find_dates
@@ -11,6 +12,8 @@ from docqa.answer.quantities import same_number
 from docqa.answer.question import PERCENTAGE, QUANTITY
 from docqa.answer.selection import Candidate, Terms, evidence
 from docqa.answer.values import Value
+
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ def disagreeing_figures(candidates: list[Candidate], terms: Terms) -> list[Found
     found: list[FoundFigure] = []
     # A sentence that says a breakdown is not given may still state the total: it counts here.
     for candidate in candidates:
+        # Most sentences of 30 passages hold no figure of the focus: reading their values
+        # was most of a quantity question's answer work.
+        if not _DIGIT.search(candidate.text) or not terms.focus.mentioned(candidate.text):
+            continue
         for value in evidence(candidate, terms).counted:
             number = value.number
             # "siete hospitales" counts a few of something; the sources' figures are in digits.

@@ -84,6 +84,10 @@ class Focus:
             )
         return self._known[word]
 
+    def mentioned(self, text: str) -> bool:
+        """Whether `text` names the focus: only then can a value of it count what is asked."""
+        return any(self._matches(word[0]) for word in _WORD.finditer(text))
+
     def attached(self, text: str, spans: list[tuple[int, int]]) -> list[bool]:
         """For each value span of `text` (in order), whether it counts what the focus names.
 

@@ -45,3 +45,18 @@ def test_the_values_that_count_the_focus(focus: list[str], text: str, counted: l
     found = spans(text)
     taken = Focus(focus).attached(text, found)
     assert [text[a:b] for (a, b), t in zip(found, taken, strict=True) if t] == counted
+
+
+@pytest.mark.parametrize(
+    ("focus", "text", "mentioned"),
+    [
+        (["hospitales"], "Opera 669 hospitales.", True),
+        # Either language's stem, and the long prefix Snowball leaves ("enfermer", "enfermeri").
+        (["hospitales"], "It runs 669 hospitals.", True),
+        (["enfermeras"], "La enfermería del estado.", True),
+        (["hospitales"], "Opera 11 mil 935 centros de salud.", False),
+        ([], "Opera 669 hospitales.", False),
+    ],
+)
+def test_whether_a_sentence_names_the_focus(focus: list[str], text: str, mentioned: bool) -> None:
+    assert Focus(focus).mentioned(text) is mentioned
