@@ -1,4 +1,4 @@
-"""Folding: the remembered and the ASCII shortcuts give what the full Unicode path gives."""
+"""Folding: the remembered, ASCII and non-ASCII-run shortcuts give what full Unicode gives."""
 
 import re
 import unicodedata
