@@ -77,10 +77,9 @@ class Focus:
     def _matches(self, word: str) -> bool:
         if word not in self._known:
             folded = fold(word)
+            own = {lang: stemmer(lang).stemWord(folded) for lang in self._stems}
             self._known[word] = any(
-                _same_stem(stemmer(lang).stemWord(folded), stem)
-                for lang, stems in self._stems.items()
-                for stem in stems
+                _same_stem(own[lang], stem) for lang, stems in self._stems.items() for stem in stems
             )
         return self._known[word]
 

@@ -361,19 +361,26 @@ class Searcher:
         chosen: list[_Shown] = []
         taken: list[np.ndarray] = []
         shown: set[int] = set()
-        for row in ranked:
-            if len(chosen) == k:
-                break
-            vector = self.data.chunk_vectors(first_embedder, np.array([row]))[0]
-            if taken and float((np.stack(taken) @ vector).max()) >= self.params.duplicate_cosine:
-                continue
-            first, stop = self.data.chunks[row][[CHUNK_FIRST, CHUNK_STOP]].tolist()
-            fresh = [s for s in range(first, stop) if s not in shown]
-            if not fresh or len(fresh) != fresh[-1] - fresh[0] + 1:
-                continue
-            chosen.append(_Shown(row, fresh[0], fresh[-1] + 1))
-            taken.append(vector)
-            shown.update(fresh)
+        # The vectors are read 2k rows at a time: most searches skip only a few.
+        step = max(2 * k, 1)
+        for start in range(0, len(ranked), step):
+            block = ranked[start : start + step]
+            vectors = self.data.chunk_vectors(first_embedder, np.array(block))
+            for row, vector in zip(block, vectors, strict=True):
+                if len(chosen) == k:
+                    return chosen
+                if (
+                    taken
+                    and float((np.stack(taken) @ vector).max()) >= self.params.duplicate_cosine
+                ):
+                    continue
+                first, stop = self.data.chunks[row][[CHUNK_FIRST, CHUNK_STOP]].tolist()
+                fresh = [s for s in range(first, stop) if s not in shown]
+                if not fresh or len(fresh) != fresh[-1] - fresh[0] + 1:
+                    continue
+                chosen.append(_Shown(row, fresh[0], fresh[-1] + 1))
+                taken.append(vector)
+                shown.update(fresh)
         return chosen
 
     def _answerable(
