@@ -435,7 +435,7 @@ class Searcher:
         # renderings of those of its words the lexicon knows, and their nearest words.
         focus = [
             *analysis.focus,
-            *(rendered[i] for i in in_focus if rendered[i]),
+            *(r for i, r in enumerate(rendered) if r and i in in_focus),
             *(
                 near
                 for nearest in lexicon.neighbours(
