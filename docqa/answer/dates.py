@@ -7,6 +7,8 @@
 import re
 from dataclasses import dataclass
 
+from docqa.answer.quantities import has_digit
+
 _MONTHS = {
     "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
     "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
@@ -46,7 +48,6 @@ _PATTERNS = [
     )
 ]
 _LETTERS = re.compile(r"[^\W\d_]+")
-_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _key(match: re.Match[str]) -> tuple[int, int, int] | None:
 def find_dates(text: str) -> list[DateSpan]:
     """Every date in `text`, in order; a bare number counts only if it is a plausible year."""
     found: list[DateSpan] = []
-    digit = _DIGIT.search(text) is not None
+    digit = has_digit(text)
     month = not _MONTHS.keys().isdisjoint(_LETTERS.findall(text.lower()))
     for pattern, needs_month, needs_digit in _PATTERNS:
         if (needs_month and not month) or (needs_digit and not digit):

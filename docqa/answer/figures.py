@@ -4,16 +4,13 @@
 ['576', '669', '692', '707']
 """
 
-import re
 from dataclasses import dataclass
 
 from docqa.answer.dates import DateSpan, find_dates
-from docqa.answer.quantities import same_number
+from docqa.answer.quantities import has_digit, same_number
 from docqa.answer.question import PERCENTAGE, QUANTITY
 from docqa.answer.selection import Candidate, Terms, evidence
 from docqa.answer.values import Value
-
-_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ def disagreeing_figures(candidates: list[Candidate], terms: Terms) -> list[Found
     for candidate in candidates:
         # Most sentences of 30 passages hold no figure of the focus: reading their values
         # was most of a quantity question's answer work.
-        if not _DIGIT.search(candidate.text) or not terms.focus.mentioned(candidate.text):
+        if not has_digit(candidate.text) or not terms.focus.mentioned(candidate.text):
             continue
         for value in evidence(candidate, terms).counted:
             number = value.number

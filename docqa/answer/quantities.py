@@ -83,7 +83,7 @@ def find_numbers(text: str, lang: str) -> list[NumberSpan]:
     """Every number in `text` with its scale word ("millones"), in order."""
     found = []
     # Every figure has a digit; most sentences have none, and the scan for one is cheaper.
-    for match in _NUMBER.finditer(text) if _DIGIT.search(text) else ():
+    for match in _NUMBER.finditer(text) if has_digit(text) else ():
         if match["rest"] is not None:
             thousands = int(match["thousands"] or 1)
             number = float(thousands * 1000 + int(match["rest"]))
@@ -98,6 +98,11 @@ def find_numbers(text: str, lang: str) -> list[NumberSpan]:
             number *= _SCALES[re.sub(r"\s+", " ", match["scale"].lower())]
         found.append(NumberSpan(match[0], match.start(), match.end(), number))
     return sorted(found, key=lambda n: n.start)
+
+
+def has_digit(text: str) -> bool:
+    """Whether `text` holds a digit: a figure or a date needs one."""
+    return _DIGIT.search(text) is not None
 
 
 def parse_number(text: str, lang: str) -> float | None:

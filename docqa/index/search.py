@@ -364,11 +364,13 @@ class Searcher:
         # The vectors are read 2k rows at a time: most searches skip only a few.
         step = max(2 * k, 1)
         for start in range(0, len(ranked), step):
+            if len(chosen) == k:
+                break
             block = ranked[start : start + step]
             vectors = self.data.chunk_vectors(first_embedder, np.array(block))
             for row, vector in zip(block, vectors, strict=True):
                 if len(chosen) == k:
-                    return chosen
+                    break
                 if (
                     taken
                     and float((np.stack(taken) @ vector).max()) >= self.params.duplicate_cosine

@@ -2,7 +2,7 @@
 
 import pytest
 
-from docqa.answer.quantities import find_numbers, parse_number, same_number
+from docqa.answer.quantities import find_numbers, has_digit, parse_number, same_number
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,8 @@ def test_numbers_written_as_words_in_the_texts_language() -> None:
     assert parse_number("nueve estados", "es") == 9
     assert parse_number("six billion pesos", "en") == 6e9
     assert parse_number("once upon a time", "en") is None
+
+
+def test_has_digit() -> None:
+    assert has_digit("el 29 de julio") and has_digit("٣ hospitales")
+    assert not has_digit("veintinueve hospitales")
