@@ -30,7 +30,10 @@ _SPACE = re.compile(r"\s+")
 
 @lru_cache(maxsize=4)
 def _segmenter(lang: str) -> pysbd.Segmenter:
-    return pysbd.Segmenter(language=lang, clean=False, char_span=True)
+    # Its own character spans are not used: pysbd 0.3.4 takes the first occurrence of a
+    # sentence's text that ends after the previous sentence, which may start inside it
+    # ('"0"!0"!0"' gave 0-4 and 1-6), so the sentences are located here, in order.
+    return pysbd.Segmenter(language=lang, clean=False)
 
 
 def _trimmed(text: str, start: int, end: int) -> Span | None:
@@ -89,11 +92,15 @@ def _cut(line: str, low: int, high: int) -> int:
 def _pieces(segmenter: pysbd.Segmenter, line: str) -> list[tuple[int, int]]:
     """pysbd's [start, end) sentence pieces of one line, re-joined after abbreviations."""
     pieces: list[tuple[int, int]] = []
-    for piece in segmenter.segment(line):
-        if pieces and _JOINS_NEXT.search(line, pieces[-1][0], pieces[-1][1]):
-            pieces[-1] = (pieces[-1][0], piece.end)
+    for sentence in segmenter.segment(line):
+        start = line.find(sentence, pieces[-1][1] if pieces else 0)
+        if start < 0:
             continue
-        pieces.append((piece.start, piece.end))
+        end = start + len(sentence)
+        if pieces and _JOINS_NEXT.search(line, pieces[-1][0], pieces[-1][1]):
+            pieces[-1] = (pieces[-1][0], end)
+            continue
+        pieces.append((start, end))
     return pieces
 
 

@@ -175,3 +175,16 @@ def test_sentence_spans_invariants_hold_for_arbitrary_text(
     text: str, lang: str, max_words: int
 ) -> None:
     check_spans(text, sentence_spans(text, lang, max_words), max_words)
+
+
+@pytest.mark.parametrize("text", ['"0"!0"!0"', 'Dijo "sí"!sí"!sí" y se fue.'])
+def test_a_sentence_repeated_inside_the_previous_one_is_located_after_it(text: str) -> None:
+    # Found by the test above: pysbd's own spans gave '"0"!0"!0"' the overlapping 0-4 and 1-6.
+    spans = sentence_spans(text, "es", 60)
+    check_spans(text, spans, 60)
+    covered = "".join(text[s.start : s.end] for s in spans)
+    assert covered.replace(" ", "") == text.replace(" ", "")
+
+
+def test_repeated_sentences_get_consecutive_spans() -> None:
+    assert sentence_spans('"0"!0"!0"', "es", 60) == [Span(0, 4), Span(4, 9)]
